@@ -1,0 +1,1 @@
+"""The outside world of the orientation bot: channels, CLI, configuration, demo data and wiring."""

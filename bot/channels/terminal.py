@@ -1,0 +1,71 @@
+"""The terminal chat: the bot in a terminal, for trying it and for scripted tests.
+
+Each input line goes to the engine; the replies are printed, each button as its own line
+`[n] label`. An input may be a button's number, its exact label, or free text. Works with piped
+standard input: at the end of the input it exits with status 0. Outgoing SMS and e-mails are
+printed as marked lines (see `bot.console_outbox`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import TextIO
+
+from flows.engine import Engine
+from flows.exchange import Inbound, Reply
+from storage import SqliteStore
+
+from .. import console_outbox
+
+CHANNEL = "terminal"
+
+
+class TerminalChat:
+    def __init__(self, engine: Engine, store: SqliteStore, clock: Callable[[], datetime],
+                 address: str = "local", stdin: TextIO | None = None,
+                 stdout: TextIO | None = None) -> None:
+        self.engine = engine
+        self.store = store
+        self.clock = clock
+        self.address = address
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.buttons: list[tuple[str, str]] = []  # (data, label) of the last screen
+        self.echo = not self.stdin.isatty()
+
+    def _print(self, text: str = "") -> None:
+        print(text, file=self.stdout, flush=True)
+
+    def render(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            self._print(reply.text)
+            buttons = reply.flat_buttons
+            if buttons:
+                self.buttons = [(b.data, b.label) for b in buttons]
+                for number, button in enumerate(buttons, start=1):
+                    self._print(f"[{number}] {button.label}")
+            self._print()
+        console_outbox.drain(self.store, self.stdout, self.clock)
+
+    def inbound(self, line: str) -> Inbound:
+        """A number picks a button of the last screen; anything else is sent as typed."""
+        text = line.rstrip("\r\n")
+        if text.strip().isdigit() and 1 <= int(text.strip()) <= len(self.buttons):
+            return Inbound(CHANNEL, self.address, choice=self.buttons[int(text.strip()) - 1][0])
+        return Inbound(CHANNEL, self.address, text=text)
+
+    async def run(self) -> int:
+        self.render(await self.engine.show(CHANNEL, self.address))
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, self.stdin.readline)
+            if line == "":
+                return 0
+            replies = await self.engine.handle(self.inbound(line))
+            if self.echo:
+                secret = any(r.forget_inbound for r in replies)
+                self._print("> " + ("••••••••" if secret else line.rstrip("\r\n")))
+            self.render(replies)

@@ -1,0 +1,36 @@
+"""Slow salted hashing of passwords and codes with argon2id (argon2-cffi)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+
+class Argon2Hasher:
+    """argon2id with the library's production parameters unless told otherwise.
+
+    Lighter parameters exist only for tests that hash hundreds of times; production never uses them.
+    """
+
+    def __init__(self, time_cost: int | None = None, memory_cost: int | None = None,
+                 parallelism: int | None = None) -> None:
+        options = {k: v for k, v in (("time_cost", time_cost), ("memory_cost", memory_cost),
+                                     ("parallelism", parallelism)) if v is not None}
+        self._hasher = PasswordHasher(**options)
+
+    @property
+    def parameters(self) -> dict[str, int]:
+        h = self._hasher
+        return {"time_cost": h.time_cost, "memory_cost": h.memory_cost,
+                "parallelism": h.parallelism}
+
+    def hash(self, secret: str) -> str:
+        return self._hasher.hash(secret)
+
+    def verify(self, stored: str, secret: str) -> bool:
+        if not stored:
+            return False
+        try:
+            return self._hasher.verify(stored, secret)
+        except (VerificationError, InvalidHashError):
+            return False

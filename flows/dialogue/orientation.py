@@ -1,0 +1,237 @@
+"""Callbacks of the orientation dialogues: choice of child, step 1 entry, opinion and acknowledgement."""
+
+from __future__ import annotations
+
+from .. import requests as rules
+from ..calendar import INTENTIONS, Calendar
+from ..errors import DomainError
+from ..model import Acknowledgement, CouncilOpinion, Intention, RequestSet, Step, Voie
+from ..opinions import check_may_acknowledge, visible
+from .context import Ctx
+from .recap import mark_for_recap, send_confirmation
+
+STEP = Step.INTENTIONS
+WINDOW = INTENTIONS
+
+
+# ---- reading what the family has ---------------------------------------------------------------
+
+def calendar(ctx: Ctx) -> Calendar:
+    return ctx.store.calendar(ctx.student.uai)
+
+
+def saved_requests(ctx: Ctx) -> RequestSet | None:
+    return ctx.store.requests(ctx.student.id, STEP)
+
+
+def published_opinion(ctx: Ctx) -> CouncilOpinion | None:
+    return visible(ctx.store.opinion(ctx.student.id, STEP), ctx.now)
+
+
+def edit_refusal(ctx: Ctx) -> DomainError | None:
+    """Why this account may not enter or modify the requests now, or None when it may."""
+    if ctx.student is None or ctx.account is None:
+        return DomainError("input.stale")
+    try:
+        rules.check_may_edit(ctx.account.kind, ctx.guardian_id, True, saved_requests(ctx),
+                             calendar(ctx), WINDOW, ctx.now)
+    except DomainError as error:
+        return error
+    return None
+
+
+def ack_refusal(ctx: Ctx) -> DomainError | None:
+    try:
+        check_may_acknowledge(ctx.guardian_id, saved_requests(ctx),
+                              ctx.store.opinion(ctx.student.id, STEP),
+                              ctx.store.acknowledgement(ctx.student.id, STEP), ctx.now)
+    except DomainError as error:
+        return error
+    return None
+
+
+# ---- choosing the child ------------------------------------------------------------------------
+
+def open_orientation(ctx: Ctx) -> str:
+    children = ctx.concerned_children()
+    if not children:
+        ctx.notice("orientation.no_child")
+        return "none"
+    if len(children) == 1:
+        ctx.select_student(children[0])
+        return "one"
+    return "several"
+
+
+def pick_child(ctx: Ctx) -> str:
+    children = ctx.concerned_children()
+    if not ctx.arg.isdigit() or int(ctx.arg) >= len(children):
+        ctx.notice("input.stale")
+        return "retry"
+    ctx.select_student(children[int(ctx.arg)])
+    return "ok"
+
+
+def has_student(ctx: Ctx) -> bool:
+    return ctx.student is not None
+
+
+# ---- the draft of intentions -------------------------------------------------------------------
+
+def draft(ctx: Ctx) -> list[Intention]:
+    return [Intention.from_dict(d) for d in ctx.data.get("draft", [])]
+
+
+def _set_draft(ctx: Ctx, items: list[Intention]) -> None:
+    ctx.data["draft"] = [item.to_dict() for item in items]
+
+
+def _apply(ctx: Ctx, change) -> bool:
+    """Apply a rule to the draft; on refusal, tell why and leave the draft as it was."""
+    try:
+        _set_draft(ctx, change(draft(ctx)))
+    except DomainError as error:
+        ctx.notice(error.key, **error.params)
+        return False
+    return True
+
+
+def begin_edit(ctx: Ctx) -> str:
+    refusal = edit_refusal(ctx)
+    if refusal is not None:
+        ctx.notice(refusal.key, **refusal.params)
+        return "refused"
+    saved = saved_requests(ctx)
+    _set_draft(ctx, list(saved.items) if saved else [])
+    return "ok"
+
+
+def may_add(ctx: Ctx) -> str:
+    if len(draft(ctx)) >= rules.MAX_INTENTIONS:
+        ctx.notice("requests.max", max=rules.MAX_INTENTIONS)
+        return "refused"
+    return "ok"
+
+
+def choose_voie(ctx: Ctx) -> str:
+    try:
+        voie = Voie(ctx.arg)
+    except ValueError:
+        ctx.notice("input.stale")
+        return "refused"
+    if not _apply(ctx, lambda items: rules.add(items, voie)):
+        return "refused"
+    ctx.data["rank"] = len(draft(ctx)) - 1
+    return "pro" if voie.is_professional else "gt"
+
+
+def _rank(ctx: Ctx) -> int:
+    return int(ctx.data.get("rank", -1))
+
+
+def select_item(ctx: Ctx) -> str:
+    if not ctx.arg.isdigit() or int(ctx.arg) >= len(draft(ctx)):
+        ctx.notice("input.stale")
+        return "refused"
+    ctx.data["rank"] = int(ctx.arg)
+    return "ok"
+
+
+def move_up(ctx: Ctx) -> None:
+    if _apply(ctx, lambda items: rules.move(items, _rank(ctx), -1)):
+        ctx.notice("requests.moved", rank=_rank(ctx))
+
+
+def move_down(ctx: Ctx) -> None:
+    if _apply(ctx, lambda items: rules.move(items, _rank(ctx), +1)):
+        ctx.notice("requests.moved", rank=_rank(ctx) + 2)
+
+
+def remove_item(ctx: Ctx) -> None:
+    if _apply(ctx, lambda items: rules.remove(items, _rank(ctx))):
+        ctx.notice("requests.removed")
+
+
+def take_metier(ctx: Ctx) -> str:
+    return "ok" if _apply(ctx, lambda items: rules.set_metier(items, _rank(ctx), ctx.text)) \
+        else "retry"
+
+
+def clear_metier(ctx: Ctx) -> None:
+    _apply(ctx, lambda items: rules.set_metier(items, _rank(ctx), ""))
+
+
+def toggle_statut(ctx: Ctx) -> None:
+    _apply(ctx, lambda items: rules.toggle_statut(items, _rank(ctx), ctx.arg))
+
+
+def cancel_edit(ctx: Ctx) -> None:
+    ctx.data.pop("draft", None)
+    ctx.data.pop("rank", None)
+    ctx.notice("requests.cancelled")
+
+
+def validate(ctx: Ctx) -> str:
+    """*Valider*: the rules are checked again, then the requests are saved with their editor."""
+    refusal = edit_refusal(ctx)
+    try:
+        if refusal is not None:
+            raise refusal
+        items = rules.check_valid(draft(ctx))
+    except DomainError as error:
+        ctx.notice(error.key, **error.params)
+        return "refused"
+    before = saved_requests(ctx)
+    saved = RequestSet(ctx.student.id, STEP, items, ctx.guardian_id, ctx.now)
+    ctx.store.save_requests(saved)
+    ctx.audit("requests_modified" if before else "requests_validated", ctx.student.id,
+              step=STEP.value, items=[item.to_dict() for item in items])
+    send_confirmation(ctx, ctx.student, saved)
+    mark_for_recap(ctx, ctx.student.id)
+    ctx.data.pop("draft", None)
+    ctx.data.pop("rank", None)
+    return "ok"
+
+
+# ---- the council's opinion ---------------------------------------------------------------------
+
+def open_opinion(ctx: Ctx) -> str:
+    if published_opinion(ctx) is None:
+        ctx.notice("opinion.none")
+        return "none"
+    ctx.data["ack_checked"] = False
+    return "ok"
+
+
+def toggle_ack_box(ctx: Ctx) -> None:
+    ctx.data["ack_checked"] = not ctx.data.get("ack_checked", False)
+
+
+def acknowledge(ctx: Ctx) -> str:
+    refusal = ack_refusal(ctx)
+    if refusal is not None:
+        ctx.notice(refusal.key, **refusal.params)
+        return "refused"
+    if not ctx.data.get("ack_checked"):
+        ctx.notice("ack.tick_first")
+        return "refused"
+    ctx.store.save_acknowledgement(
+        Acknowledgement(ctx.student.id, STEP, ctx.guardian_id, ctx.now))
+    ctx.audit("opinion_acknowledged", ctx.student.id, step=STEP.value)
+    ctx.data.pop("ack_checked", None)
+    return "ok"
+
+
+def must_confirm_leave(ctx: Ctx) -> bool:
+    """Leaving the opinion screen without acknowledging asks first (the seed's pop-up)."""
+    return ctx.conv.state == "opinion" and ctx.student is not None and ack_refusal(ctx) is None
+
+
+def remember_leave_to(destination: str):
+    def remember(ctx: Ctx) -> None:
+        ctx.data["leave_to"] = destination
+    return remember
+
+
+def leave_to(ctx: Ctx) -> str:
+    return ctx.data.pop("leave_to", "home")

@@ -1,0 +1,78 @@
+"""The recap of a family's requests: its lines, the confirmation e-mail, the end-of-session recap."""
+
+from __future__ import annotations
+
+from ..calendar import Calendar
+from ..model import AccountKind, Intention, OutMessage, RequestSet, Step, Student
+from ..texts import t
+from .context import Ctx
+
+
+def intention_lines(items: list[Intention], first_rank: int = 1) -> list[str]:
+    """The seed's recap: "Intention 1 : 1re année de CAP / Métier ou formation : … / Sous statut …"."""
+    lines: list[str] = []
+    for rank, item in enumerate(items, start=first_rank):
+        if lines:
+            lines.append("")
+        lines.append(t("recap.intention", rank=rank, voie=t(f"voie.{item.voie.value}")))
+        if item.metier:
+            lines.append(t("recap.metier", metier=item.metier))
+        if item.scolaire:
+            lines.append(t("recap.scolaire"))
+        if item.apprenti:
+            lines.append(t("recap.apprenti"))
+    return lines
+
+
+def recap_text(items: list[Intention]) -> str:
+    return "\n".join(intention_lines(items))
+
+
+def _mail_body(calendar: Calendar, student: Student, saved: RequestSet, key: str) -> str:
+    return t(key, prenom=student.prenom, nom=student.nom, recap=recap_text(saved.items),
+             date=calendar.local_date(saved.validated_at))
+
+
+def send_confirmation(ctx: Ctx, student: Student, saved: RequestSet) -> None:
+    """"Un e-mail de confirmation va vous être envoyé, si une adresse électronique valide est
+    indiquée": to the guardian who validated, when an address is known."""
+    guardian = ctx.store.guardian(saved.editor_guardian_id)
+    if guardian is None or not guardian.email:
+        return
+    body = _mail_body(ctx.store.calendar(student.uai), student, saved, "mail.confirmation.body")
+    ctx.send(OutMessage(
+        "email", guardian.email, body,
+        subject=t("mail.confirmation.subject", prenom=student.prenom),
+        dedupe_key=f"confirm:{student.id}:{saved.step.value}:{saved.validated_at.isoformat()}"))
+
+
+def mark_for_recap(ctx: Ctx, student_id: str) -> None:
+    pending = ctx.data.setdefault("recap_pending", [])
+    if student_id not in pending:
+        pending.append(student_id)
+
+
+def send_session_recaps(ctx: Ctx) -> None:
+    """When the session of the guardian who validated ends, both guardians get the recap:
+    by e-mail where known, and as a chat message on each channel they are bound to."""
+    for student_id in ctx.data.pop("recap_pending", []):
+        student = ctx.store.student(student_id)
+        saved = ctx.store.requests(student_id, Step.INTENTIONS)
+        if student is None or saved is None:
+            continue
+        stamp = saved.validated_at.isoformat()
+        calendar = ctx.store.calendar(student.uai)
+        for guardian in ctx.store.guardians_of(student_id):
+            if guardian.email:
+                ctx.send(OutMessage(
+                    "email", guardian.email, _mail_body(calendar, student, saved, "mail.recap.body"),
+                    subject=t("mail.recap.subject", prenom=student.prenom),
+                    dedupe_key=f"recap:{student_id}:{guardian.id}:{stamp}:mail"))
+            account = ctx.store.account_of(AccountKind.GUARDIAN, guardian.id)
+            if account is None or account.id is None:
+                continue
+            for channel, address in ctx.store.bindings_of(account.id):
+                ctx.send(OutMessage(
+                    "push", f"{channel}:{address}",
+                    _mail_body(calendar, student, saved, "push.recap"),
+                    dedupe_key=f"recap:{student_id}:{guardian.id}:{stamp}:{channel}:{address}"))

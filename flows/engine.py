@@ -1,0 +1,221 @@
+"""The engine: the one entry point every channel calls, `await engine.handle(inbound)`.
+
+For each inbound event it loads the conversation, runs the event through the dialogue, saves state
+and effects (outbox, audit) in one transaction, and only then returns the replies, so nothing is
+confirmed that is not saved. Events of one conversation run in order; events of different
+conversations interleave only at `await` points, never inside a transaction. Slow hashing runs in
+a thread pool, so one family's password never holds up another family's chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import Executor
+from datetime import datetime
+
+from .activation import IDLE_TIMEOUT
+from .dialogue.access import end_session
+from .dialogue.context import Ctx, NeedsWork, Secrets
+from .dialogue.machine import (
+    COMMANDS,
+    MACHINE,
+    SCREENS,
+    SECRET_STATES,
+    SIGNED_IN_STATES,
+    STUDENT_STATES,
+    TRIGGERS,
+)
+from .exchange import Button, Inbound, Reply
+from .identity import fold, new_code
+from .model import Conversation
+from .ports import Hasher, Store
+from .texts import t
+
+MAX_INPUT_LENGTH = 1000
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class Engine:
+    def __init__(self, store: Store, hasher: Hasher, clock: Clock,
+                 executor: Executor | None = None) -> None:
+        self.store = store
+        self.hasher = hasher
+        self.clock = clock
+        self.executor = executor
+        self.internal_errors = 0  # events answered with the generic error (a bug); tests watch it
+        self.slow_events = 0  # events that needed a password or code hash
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._users: dict[tuple[str, str], int] = defaultdict(int)
+
+    async def handle(self, inbound: Inbound, show_only: bool = False) -> list[Reply]:
+        key = (inbound.channel, inbound.address)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] += 1
+        try:
+            async with lock:
+                return await self._handle_in_order(inbound, show_only)
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key]
+                del self._locks[key]
+
+    async def _handle_in_order(self, inbound: Inbound, show_only: bool) -> list[Reply]:
+        results: dict[tuple, object] = {}
+        counted = False
+        while True:
+            try:
+                return self._process(inbound, results, show_only)
+            except NeedsWork as need:
+                if not counted:
+                    self.slow_events += 1
+                    counted = True
+                results[need.key] = await self._compute(need.key)
+
+    async def _compute(self, key: tuple) -> object:
+        kind = key[0]
+        if kind == "code":
+            return new_code()
+        loop = asyncio.get_running_loop()
+        if kind == "hash":
+            return await loop.run_in_executor(self.executor, self.hasher.hash, key[1])
+        return await loop.run_in_executor(self.executor, self.hasher.verify, key[1], key[2])
+
+    async def show(self, channel: str, address: str) -> list[Reply]:
+        """The conversation's current screen, without any input (a channel opening a session)."""
+        return await self.handle(Inbound(channel, address), show_only=True)
+
+    def _process(self, inbound: Inbound, results: dict[tuple, object],
+                 show_only: bool = False) -> list[Reply]:
+        try:
+            return self._run(inbound, results, show_only)
+        except NeedsWork:
+            raise
+        except Exception:  # a bug must not crash the bot nor half-save anything
+            self.internal_errors += 1
+            log.exception("internal error while handling an event (channel %s)", inbound.channel)
+            return [Reply(t("error.internal"))]
+
+    def _run(self, inbound: Inbound, results: dict[tuple, object],
+             show_only: bool) -> list[Reply]:
+        now = self.clock()
+        with self.store.transaction():
+            if inbound.message_id is not None and not self.store.first_delivery(
+                    inbound.channel, inbound.message_id, now):
+                return []  # a redelivered update has no second effect
+            conv = self.store.conversation(inbound.channel, inbound.address) or Conversation(
+                inbound.channel, inbound.address)
+            ctx = Ctx(self.store, now, conv, inbound, Secrets(results),
+                      account_id=self.store.bound_account(inbound.channel, inbound.address))
+            state_before = conv.state
+            if self._session_is_valid(ctx) and not show_only:
+                self._dispatch(ctx)
+            reply = self._render(ctx, inbound, state_before)
+            conv.updated_at = now
+            self.store.save_conversation(conv)
+        return [reply]
+
+    def _session_is_valid(self, ctx: Ctx) -> bool:
+        """End an idle session; send a conversation whose binding is gone back to the welcome."""
+        conv = ctx.conv
+        if conv.data.pop("expired", False):
+            ctx.notice("session.expired")
+            conv.state = "welcome"
+            return False
+        if ctx.account_id is not None and ctx.account is None:
+            self.store.unbind(conv.channel, conv.address)
+            ctx.account_id = None
+        if ctx.account_id is not None and conv.updated_at is not None and (
+                ctx.now - conv.updated_at > IDLE_TIMEOUT):
+            end_session(ctx)
+            conv.state = "welcome"
+            ctx.notice("session.expired")
+            return False
+        if ctx.account_id is None and conv.state in SIGNED_IN_STATES:
+            conv.state = "welcome"
+            conv.data = {}
+        if conv.state in STUDENT_STATES and ctx.student is None:
+            conv.state = "menu"  # the chosen child is no longer visible to this account
+        return True
+
+    def _dispatch(self, ctx: Ctx) -> None:
+        trigger = self._interpret(ctx)
+        if trigger is None:
+            return
+        if trigger not in TRIGGERS[ctx.conv.state]:
+            ctx.notice("input.use_buttons" if trigger == "text" else "input.stale")
+            return
+        MACHINE.events[trigger].trigger(ctx.conv, ctx=ctx)
+
+    def _interpret(self, ctx: Ctx) -> str | None:
+        """Turn the inbound into a trigger (and its argument), or add a notice and return None."""
+        inbound = ctx.inbound
+        offered: list[list[str]] = ctx.data.get("offered", [])
+        if inbound.choice is not None:
+            action = next((act for data, act, _ in offered if data == inbound.choice), None)
+            if action is None:
+                ctx.notice("input.stale")
+                return None
+            return self._action(ctx, action)
+        raw = inbound.contact_phone or inbound.text or ""
+        if len(raw) > MAX_INPUT_LENGTH:
+            ctx.notice("input.too_long", max=MAX_INPUT_LENGTH)
+            return None
+        text = "".join(c for c in raw if unicodedata.category(c) not in ("Cc", "Cf")).strip()
+        if not text:
+            ctx.notice("input.empty")
+            return None
+        command = COMMANDS.get(text.lower())
+        if command is not None:
+            return command
+        folded = fold(text)
+        for _, action, label in offered:
+            if fold(label) == folded:
+                return self._action(ctx, action)
+        ctx.text = text if ctx.conv.state not in SECRET_STATES else raw.strip("\r\n")
+        return "text"
+
+    @staticmethod
+    def _action(ctx: Ctx, action: str) -> str:
+        trigger, _, ctx.arg = action.partition(":")
+        return trigger
+
+    def _render(self, ctx: Ctx, inbound: Inbound, state_before: str) -> Reply:
+        text, rows = SCREENS[ctx.conv.state](ctx)
+        notices = [t(key, **params) for key, params in ctx.notices]
+        seq = ctx.data.get("seq", 0) + 1
+        ctx.data["seq"] = seq
+        buttons = tuple(tuple(Button(label, f"{seq:x}.{action}") for action, label in row)
+                        for row in rows)
+        ctx.data["offered"] = [[b.data, b.data.partition(".")[2], b.label]
+                               for row in buttons for b in row]
+        return Reply(
+            text="\n\n".join([*notices, text]),
+            buttons=buttons,
+            replace_last=inbound.choice is not None,
+            forget_inbound=state_before in SECRET_STATES and inbound.text is not None,
+        )
+
+    def end_idle_sessions(self) -> int:
+        """End every session idle for 30 minutes (recaps leave as on a log-out). Returns how many."""
+        now = self.clock()
+        ended = 0
+        for conv in self.store.idle_conversations(now - IDLE_TIMEOUT):
+            with self.store.transaction():
+                inbound = Inbound(conv.channel, conv.address)
+                account_id = self.store.bound_account(conv.channel, conv.address)
+                if account_id is None:
+                    continue
+                ctx = Ctx(self.store, now, conv, inbound, Secrets({}), account_id=account_id)
+                end_session(ctx)
+                conv.state = "welcome"
+                conv.data = {"expired": True}
+                self.store.save_conversation(conv)
+                ended += 1
+        return ended

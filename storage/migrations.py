@@ -1,0 +1,89 @@
+"""Versioned schema migrations, applied in order at start-up; `PRAGMA user_version` holds the version.
+
+Each migration is a function of the sqlite-utils `Database`; a migration and its version number are
+committed together, so a crash leaves the schema at one version or the next, never between.
+Column types stay portable (TEXT, INTEGER) for the planned PostgreSQL implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+
+def _initial(db: Database) -> None:
+    # The school base, loaded by the school before the campaign.
+    db["schools"].create({"uai": str, "name": str, "phone": str, "email": str,
+                          "timezone": str}, pk="uai")
+    db["calendar_windows"].create({"uai": str, "key": str, "opens": str, "closes": str},
+                                  pk=("uai", "key"))
+    db["students"].create({"id": str, "nom": str, "prenom": str, "birth_date": str, "uai": str,
+                           "class_name": str, "level": str}, pk="id")
+    db["guardians"].create({"id": str, "nom": str, "prenom": str, "mobile": str, "email": str},
+                           pk="id")
+    db["guardians"].create_index(["mobile"])
+    db["guardian_links"].create({"guardian_id": str, "student_id": str},
+                                pk=("guardian_id", "student_id"))
+    db["guardian_links"].create_index(["student_id"])
+    db["link_flags"].create({"guardian_id": str, "student_id": str, "flagged_at": str},
+                            pk=("guardian_id", "student_id"))
+    # Accounts, their chat bindings and the dialogue position of each chat.
+    db["accounts"].create({
+        "id": int, "identifier": str, "kind": str, "person_id": str, "status": str,
+        "password_hash": str, "temp_password_hash": str, "temp_expires_at": str,
+        "failed_logins": int, "locked_until": str, "activated_at": str}, pk="id",
+        not_null={"identifier", "kind", "person_id", "status"})
+    db["accounts"].create_index(["identifier"], unique=True)
+    db["accounts"].create_index(["kind", "person_id"], unique=True)
+    db["bindings"].create({"channel": str, "address": str, "account_id": int, "bound_at": str},
+                          pk=("channel", "address"), foreign_keys=[("account_id", "accounts")])
+    db["bindings"].create_index(["account_id"])
+    db["conversations"].create({"channel": str, "address": str, "state": str, "data": str,
+                                "updated_at": str}, pk=("channel", "address"))
+    db["conversations"].create_index(["updated_at"])
+    db["inbound_seen"].create({"channel": str, "message_id": str, "seen_at": str},
+                              pk=("channel", "message_id"))
+    db["activation_codes"].create({
+        "guardian_id": str, "code_hash": str, "expires_at": str, "attempts": int,
+        "sent_at": str, "sends_today": int, "send_day": str}, pk="guardian_id")
+    # The family's requests, the council's opinions and their acknowledgement.
+    db["request_sets"].create({"student_id": str, "step": str, "editor_guardian_id": str,
+                               "validated_at": str}, pk=("student_id", "step"))
+    db["request_items"].create({"student_id": str, "step": str, "rank": int, "voie": str,
+                                "metier": str, "scolaire": int, "apprenti": int},
+                               pk=("student_id", "step", "rank"))
+    db["council_opinions"].create({"student_id": str, "step": str, "recommendation": str,
+                                   "motivation": str, "published_at": str},
+                                  pk=("student_id", "step"))
+    db["opinion_items"].create({"student_id": str, "step": str, "rank": int, "avis": str},
+                               pk=("student_id", "step", "rank"))
+    db["acknowledgements"].create({"student_id": str, "step": str, "guardian_id": str,
+                                   "at": str}, pk=("student_id", "step"))
+    # What leaves the process, and the trace of every change to a family's file.
+    db["outbox"].create({
+        "id": int, "kind": str, "recipient": str, "subject": str, "body": str,
+        "dedupe_key": str, "created_at": str, "status": str, "attempts": int,
+        "next_attempt_at": str, "last_error": str, "sent_at": str}, pk="id",
+        not_null={"kind", "recipient", "body", "status"}, defaults={"status": "pending",
+                                                                    "attempts": 0})
+    db["outbox"].create_index(["dedupe_key"], unique=True)
+    db["outbox"].create_index(["status", "next_attempt_at"])
+    db["audit_log"].create({"id": int, "at": str, "account_id": int, "channel": str,
+                            "student_id": str, "action": str, "detail": str}, pk="id")
+    db["audit_log"].create_index(["student_id"])
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_initial]
+
+
+def apply(db: Database) -> int:
+    """Bring the schema to the latest version; return the number of migrations applied."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current > len(MIGRATIONS):
+        raise RuntimeError(f"database schema version {current} is newer than this program")
+    for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
+        with db.atomic():
+            migration(db)
+            db.execute(f"PRAGMA user_version = {version:d}")
+    return len(MIGRATIONS) - current

@@ -1,0 +1,391 @@
+"""The SQLite implementation of `flows.ports.Store`: one file in WAL mode, via sqlite-utils.
+
+One connection, used from one thread (the event loop's). Every inbound event runs in one
+`BEGIN IMMEDIATE … COMMIT`, so the write lock is taken up front and another process (the CLI
+recording council results) waits for it instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from flows.calendar import Calendar, Window
+from flows.errors import DomainError
+from flows.model import (
+    Account,
+    AccountKind,
+    Acknowledgement,
+    ActivationCode,
+    Avis,
+    Conversation,
+    CouncilOpinion,
+    Guardian,
+    Intention,
+    OutMessage,
+    RequestSet,
+    School,
+    Step,
+    Student,
+    Voie,
+)
+
+from . import migrations
+
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+class StorageError(Exception):
+    """The database cannot be opened or written; the message is one line for the operator."""
+
+
+def _ts(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class SqliteStore:
+    def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
+        if synchronous.upper() not in SYNCHRONOUS_MODES:
+            raise StorageError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 5000")
+            self.db = Database(conn)
+            self.db.enable_wal()
+            conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrations.apply(self.db)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(f"cannot use database file {self.path}: {exc}") from exc
+        self.conn = conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self.conn.in_transaction:  # nested: join the outer transaction through a savepoint
+            with self.db.atomic():
+                yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def _one(self, sql: str, *params: object) -> sqlite3.Row | None:
+        cursor = self.conn.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c[0] for c in cursor.description], row, strict=True))
+
+    def _all(self, sql: str, *params: object) -> list[dict]:
+        cursor = self.conn.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    # ---- school base ---------------------------------------------------------------------------
+
+    def school(self, uai: str) -> School | None:
+        row = self._one("SELECT * FROM schools WHERE uai = ?", uai)
+        return School(**row) if row else None
+
+    def student(self, student_id: str) -> Student | None:
+        row = self._one("SELECT * FROM students WHERE id = ?", student_id)
+        return self._student(row) if row else None
+
+    @staticmethod
+    def _student(row: dict) -> Student:
+        return Student(**{**row, "birth_date": date.fromisoformat(row["birth_date"])})
+
+    def guardian(self, guardian_id: str) -> Guardian | None:
+        row = self._one("SELECT * FROM guardians WHERE id = ?", guardian_id)
+        return Guardian(**row) if row else None
+
+    def guardians_by_mobile(self, e164: str) -> list[Guardian]:
+        return [Guardian(**r) for r in self._all("SELECT * FROM guardians WHERE mobile = ?", e164)]
+
+    def children_of(self, guardian_id: str) -> list[Student]:
+        rows = self._all(
+            "SELECT s.* FROM students s JOIN guardian_links l ON l.student_id = s.id "
+            "WHERE l.guardian_id = ? ORDER BY s.birth_date, s.id", guardian_id)
+        return [self._student(r) for r in rows]
+
+    def guardians_of(self, student_id: str) -> list[Guardian]:
+        rows = self._all(
+            "SELECT g.* FROM guardians g JOIN guardian_links l ON l.guardian_id = g.id "
+            "WHERE l.student_id = ? ORDER BY g.id", student_id)
+        return [Guardian(**r) for r in rows]
+
+    def calendar(self, uai: str) -> Calendar:
+        school = self.school(uai)
+        rows = self._all("SELECT * FROM calendar_windows WHERE uai = ?", uai)
+        windows = {r["key"]: Window(r["key"], _dt(r["opens"]), _dt(r["closes"])) for r in rows}
+        return Calendar(school.timezone if school else "Europe/Paris", windows)
+
+    def flag_link(self, guardian_id: str, student_id: str, at: datetime) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO link_flags (guardian_id, student_id, flagged_at) "
+            "VALUES (?, ?, ?)", (guardian_id, student_id, _ts(at)))
+
+    def flagged_links(self, guardian_id: str) -> set[str]:
+        rows = self._all("SELECT student_id FROM link_flags WHERE guardian_id = ?", guardian_id)
+        return {r["student_id"] for r in rows}
+
+    # loading the base (CLI, demo)
+    def put_school(self, school: School) -> None:
+        self.db["schools"].upsert(vars(school), pk="uai")
+
+    def put_student(self, student: Student) -> None:
+        self.db["students"].upsert({**vars(student), "birth_date": student.birth_date.isoformat()},
+                                   pk="id")
+
+    def put_guardian(self, guardian: Guardian, student_ids: list[str]) -> None:
+        self.db["guardians"].upsert(vars(guardian), pk="id")
+        for student_id in student_ids:
+            self.conn.execute("INSERT OR IGNORE INTO guardian_links VALUES (?, ?)",
+                              (guardian.id, student_id))
+
+    def put_window(self, uai: str, window: Window) -> None:
+        self.db["calendar_windows"].upsert(
+            {"uai": uai, "key": window.key, "opens": _ts(window.opens),
+             "closes": _ts(window.closes)}, pk=("uai", "key"))
+
+    # ---- accounts and bindings -----------------------------------------------------------------
+
+    @staticmethod
+    def _account(row: dict | None) -> Account | None:
+        if row is None:
+            return None
+        return Account(
+            id=row["id"], identifier=row["identifier"], kind=AccountKind(row["kind"]),
+            person_id=row["person_id"], status=row["status"],
+            password_hash=row["password_hash"], temp_password_hash=row["temp_password_hash"],
+            temp_expires_at=_dt(row["temp_expires_at"]), failed_logins=row["failed_logins"] or 0,
+            locked_until=_dt(row["locked_until"]), activated_at=_dt(row["activated_at"]))
+
+    def account(self, account_id: int) -> Account | None:
+        return self._account(self._one("SELECT * FROM accounts WHERE id = ?", account_id))
+
+    def account_by_identifier(self, identifier: str) -> Account | None:
+        return self._account(
+            self._one("SELECT * FROM accounts WHERE identifier = ?", identifier))
+
+    def account_of(self, kind: AccountKind, person_id: str) -> Account | None:
+        return self._account(self._one(
+            "SELECT * FROM accounts WHERE kind = ? AND person_id = ?", kind.value, person_id))
+
+    def identifiers_like(self, stem: str) -> set[str]:
+        rows = self._all("SELECT identifier FROM accounts WHERE identifier LIKE ? ESCAPE '\\'",
+                         stem.replace("_", "\\_").replace("%", "\\%") + "%")
+        return {r["identifier"] for r in rows}
+
+    def save_account(self, account: Account) -> Account:
+        values = (account.identifier, account.kind.value, account.person_id, account.status,
+                  account.password_hash, account.temp_password_hash,
+                  _ts(account.temp_expires_at), account.failed_logins,
+                  _ts(account.locked_until), _ts(account.activated_at))
+        if account.id is None:
+            cursor = self.conn.execute(
+                "INSERT INTO accounts (identifier, kind, person_id, status, password_hash, "
+                "temp_password_hash, temp_expires_at, failed_logins, locked_until, activated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+            account.id = cursor.lastrowid
+        else:
+            self.conn.execute(
+                "UPDATE accounts SET identifier = ?, kind = ?, person_id = ?, status = ?, "
+                "password_hash = ?, temp_password_hash = ?, temp_expires_at = ?, "
+                "failed_logins = ?, locked_until = ?, activated_at = ? WHERE id = ?",
+                (*values, account.id))
+        return account
+
+    def bind(self, channel: str, address: str, account_id: int, at: datetime) -> None:
+        self.conn.execute(
+            "INSERT INTO bindings (channel, address, account_id, bound_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (channel, address) DO UPDATE SET account_id = excluded.account_id, "
+            "bound_at = excluded.bound_at", (channel, address, account_id, _ts(at)))
+
+    def unbind(self, channel: str, address: str) -> None:
+        self.conn.execute("DELETE FROM bindings WHERE channel = ? AND address = ?",
+                          (channel, address))
+
+    def bound_account(self, channel: str, address: str) -> int | None:
+        row = self._one("SELECT account_id FROM bindings WHERE channel = ? AND address = ?",
+                        channel, address)
+        return row["account_id"] if row else None
+
+    def bindings_of(self, account_id: int) -> list[tuple[str, str]]:
+        rows = self._all("SELECT channel, address FROM bindings WHERE account_id = ? "
+                         "ORDER BY channel, address", account_id)
+        return [(r["channel"], r["address"]) for r in rows]
+
+    # ---- conversations -------------------------------------------------------------------------
+
+    def conversation(self, channel: str, address: str) -> Conversation | None:
+        row = self._one("SELECT state, data, updated_at FROM conversations "
+                        "WHERE channel = ? AND address = ?", channel, address)
+        if row is None:
+            return None
+        return Conversation(channel, address, row["state"], json.loads(row["data"]),
+                            _dt(row["updated_at"]))
+
+    def save_conversation(self, conversation: Conversation) -> None:
+        self.conn.execute(
+            "INSERT INTO conversations (channel, address, state, data, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, address) DO UPDATE SET "
+            "state = excluded.state, data = excluded.data, updated_at = excluded.updated_at",
+            (conversation.channel, conversation.address, conversation.state,
+             json.dumps(conversation.data, separators=(",", ":")),
+             _ts(conversation.updated_at)))
+
+    def idle_conversations(self, before: datetime) -> list[Conversation]:
+        rows = self._all(
+            "SELECT c.channel, c.address FROM conversations c JOIN bindings b "
+            "ON b.channel = c.channel AND b.address = c.address WHERE c.updated_at < ?",
+            _ts(before))
+        return [c for r in rows if (c := self.conversation(r["channel"], r["address"]))]
+
+    def first_delivery(self, channel: str, message_id: str, at: datetime) -> bool:
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO inbound_seen (channel, message_id, seen_at) VALUES (?, ?, ?)",
+            (channel, message_id, _ts(at)))
+        return cursor.rowcount == 1
+
+    # ---- activation codes ----------------------------------------------------------------------
+
+    def activation_code(self, guardian_id: str) -> ActivationCode | None:
+        row = self._one("SELECT * FROM activation_codes WHERE guardian_id = ?", guardian_id)
+        if row is None:
+            return None
+        return ActivationCode(row["guardian_id"], row["code_hash"], _dt(row["expires_at"]),
+                              row["attempts"], _dt(row["sent_at"]), row["sends_today"],
+                              date.fromisoformat(row["send_day"]))
+
+    def save_activation_code(self, code: ActivationCode) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO activation_codes VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (code.guardian_id, code.code_hash, _ts(code.expires_at), code.attempts,
+             _ts(code.sent_at), code.sends_today, code.send_day.isoformat()))
+
+    def delete_activation_code(self, guardian_id: str) -> None:
+        # Keep the send counters (the daily limit), drop the usable hash.
+        self.conn.execute("UPDATE activation_codes SET code_hash = '' WHERE guardian_id = ?",
+                          (guardian_id,))
+
+    # ---- requests, opinions, acknowledgements --------------------------------------------------
+
+    def requests(self, student_id: str, step: Step) -> RequestSet | None:
+        head = self._one("SELECT * FROM request_sets WHERE student_id = ? AND step = ?",
+                         student_id, step.value)
+        if head is None:
+            return None
+        rows = self._all("SELECT * FROM request_items WHERE student_id = ? AND step = ? "
+                         "ORDER BY rank", student_id, step.value)
+        items = [Intention(Voie(r["voie"]), r["metier"] or "", bool(r["scolaire"]),
+                           bool(r["apprenti"])) for r in rows]
+        return RequestSet(student_id, step, items, head["editor_guardian_id"],
+                          _dt(head["validated_at"]))
+
+    def save_requests(self, requests: RequestSet) -> None:
+        """Save the validated list; the single-editor rule is checked here too, atomically."""
+        key = (requests.student_id, requests.step.value)
+        head = self._one("SELECT editor_guardian_id FROM request_sets "
+                         "WHERE student_id = ? AND step = ?", *key)
+        if head is not None and head["editor_guardian_id"] != requests.editor_guardian_id:
+            raise DomainError("requests.not_editor")
+        self.conn.execute(
+            "INSERT INTO request_sets VALUES (?, ?, ?, ?) ON CONFLICT (student_id, step) "
+            "DO UPDATE SET validated_at = excluded.validated_at",
+            (*key, requests.editor_guardian_id, _ts(requests.validated_at)))
+        self.conn.execute("DELETE FROM request_items WHERE student_id = ? AND step = ?", key)
+        self.conn.executemany(
+            "INSERT INTO request_items VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(*key, rank, item.voie.value, item.metier, int(item.scolaire), int(item.apprenti))
+             for rank, item in enumerate(requests.items, start=1)])
+
+    def opinion(self, student_id: str, step: Step) -> CouncilOpinion | None:
+        head = self._one("SELECT * FROM council_opinions WHERE student_id = ? AND step = ?",
+                         student_id, step.value)
+        if head is None:
+            return None
+        rows = self._all("SELECT avis FROM opinion_items WHERE student_id = ? AND step = ? "
+                         "ORDER BY rank", student_id, step.value)
+        recommendation = Voie(head["recommendation"]) if head["recommendation"] else None
+        return CouncilOpinion(student_id, step, tuple(Avis(r["avis"]) for r in rows),
+                              recommendation, head["motivation"] or "",
+                              _dt(head["published_at"]))
+
+    def save_opinion(self, opinion: CouncilOpinion) -> None:
+        key = (opinion.student_id, opinion.step.value)
+        self.conn.execute(
+            "INSERT OR REPLACE INTO council_opinions VALUES (?, ?, ?, ?, ?)",
+            (*key, opinion.recommendation.value if opinion.recommendation else None,
+             opinion.motivation, _ts(opinion.published_at)))
+        self.conn.execute("DELETE FROM opinion_items WHERE student_id = ? AND step = ?", key)
+        self.conn.executemany("INSERT INTO opinion_items VALUES (?, ?, ?, ?)",
+                              [(*key, rank, avis.value)
+                               for rank, avis in enumerate(opinion.avis, start=1)])
+
+    def acknowledgement(self, student_id: str, step: Step) -> Acknowledgement | None:
+        row = self._one("SELECT * FROM acknowledgements WHERE student_id = ? AND step = ?",
+                        student_id, step.value)
+        if row is None:
+            return None
+        return Acknowledgement(row["student_id"], Step(row["step"]), row["guardian_id"],
+                               _dt(row["at"]))
+
+    def save_acknowledgement(self, ack: Acknowledgement) -> None:
+        self.conn.execute("INSERT INTO acknowledgements VALUES (?, ?, ?, ?)",
+                          (ack.student_id, ack.step.value, ack.guardian_id, _ts(ack.at)))
+
+    # ---- outbox and audit ----------------------------------------------------------------------
+
+    def enqueue(self, message: OutMessage, at: datetime) -> None:
+        """Queue a message; one with a dedupe key already queued is not queued twice."""
+        self.conn.execute(
+            "INSERT INTO outbox (kind, recipient, subject, body, dedupe_key, created_at, status, "
+            "attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?) "
+            "ON CONFLICT (dedupe_key) DO NOTHING",
+            (message.kind, message.recipient, message.subject, message.body, message.dedupe_key,
+             _ts(at), _ts(at)))
+
+    def pending_messages(self, limit: int = 100) -> list[dict]:
+        return self._all("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?",
+                         limit)
+
+    def mark_sent(self, message_id: int, at: datetime) -> None:
+        self.conn.execute("UPDATE outbox SET status = 'sent', sent_at = ?, "
+                          "attempts = attempts + 1 WHERE id = ?", (_ts(at), message_id))
+
+    def outbox(self) -> list[dict]:
+        return self._all("SELECT * FROM outbox ORDER BY id")
+
+    def audit(self, at: datetime, account_id: int | None, channel: str, student_id: str | None,
+              action: str, detail: dict) -> None:
+        self.conn.execute(
+            "INSERT INTO audit_log (at, account_id, channel, student_id, action, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (_ts(at), account_id, channel, student_id, action,
+             json.dumps(detail, ensure_ascii=False, separators=(",", ":"))))
+
+    def audit_entries(self, student_id: str | None = None) -> list[dict]:
+        if student_id is None:
+            return self._all("SELECT * FROM audit_log ORDER BY id")
+        return self._all("SELECT * FROM audit_log WHERE student_id = ? ORDER BY id", student_id)
