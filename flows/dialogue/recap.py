@@ -72,6 +72,8 @@ def send_session_recaps(ctx: Ctx) -> None:
             if account is None or account.id is None:
                 continue
             for channel, address in ctx.store.bindings_of(account.id):
+                if (channel, address) == (ctx.inbound.channel, ctx.inbound.address):
+                    continue  # the chat whose session is ending has just shown it
                 ctx.send(OutMessage(
                     "push", f"{channel}:{address}",
                     _mail_body(calendar, student, saved, "push.recap"),
