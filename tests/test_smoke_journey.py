@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flows.model import Step
-
 from bot import council
-from flows.model import Avis, Voie
+from flows.model import Avis, Step, Voie
 
 from .support import activate_claire, activate_karim, enter_seed_intentions
 

@@ -1,0 +1,93 @@
+"""Guards on the project's shape: texts only from the catalogue, and dependencies pointing inwards."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from flows.calendar import WINDOW_ORDER
+from flows.dialogue.machine import SCREENS
+from flows.model import Avis, Voie
+from flows.texts import catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOWS = sorted((ROOT / "flows").rglob("*.py"))
+KEY_CALLS = re.compile(
+    r"""\b(?:t|notice|say|has|DomainError)\(\s*["']([a-z_]+\.[a-z_.0-9]+|[a-z_]+)["']"""
+    r"""|_b\(\s*"[^"]*",\s*"([a-z_.]+)\"""")
+
+
+def referenced_keys() -> set[str]:
+    keys = set()
+    for path in FLOWS + sorted((ROOT / "bot").rglob("*.py")):
+        for match in KEY_CALLS.finditer(path.read_text(encoding="utf-8")):
+            keys.add(match.group(1) or match.group(2))
+    keys |= {f"voie.{v.value}" for v in Voie} | {f"avis.{a.value}" for a in Avis}
+    keys |= {f"calendar.{k}" for k in WINDOW_ORDER}
+    keys |= {f"phase.{kind}.{k}" for kind in ("open", "before") for k in WINDOW_ORDER}
+    return keys
+
+
+def test_every_referenced_message_exists():
+    missing = sorted(referenced_keys() - set(catalogue()))
+    assert missing == []
+
+
+@pytest.mark.parametrize("key", sorted(catalogue()))
+def test_every_message_formats(key):
+    text = catalogue()[key]
+    fields = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    assert text.format(**dict.fromkeys(fields, "X"))
+    assert text == text.strip(), "no stray spaces around a message"
+
+
+def test_every_state_has_a_screen_and_a_help_or_the_generic_one():
+    assert all(callable(screen) for screen in SCREENS.values())
+    assert "help.generic" in catalogue()
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_flows_has_no_io_no_channel_no_sql(path):
+    forbidden = {"storage", "bot", "sqlite3", "sqlite_utils", "httpx", "telegram", "socket",
+                 "subprocess", "argon2", "os"}
+    assert _imports(path) & forbidden == set()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "storage").rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_storage_does_not_reach_into_the_channels(path):
+    assert "bot" not in _imports(path)
+
+
+def _has_french_letters(text: str) -> bool:
+    return any(ord(c) > 127 and unicodedata.category(c).startswith("L") for c in text)
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_family_text_inline_in_the_rule_core(path):
+    """Accented words in a string literal of flows/ would be a text outside the catalogue."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef |
+                                ast.AsyncFunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr)}
+    inline = [node.value for node in ast.walk(tree)
+              if isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and id(node) not in docstrings and _has_french_letters(node.value)]
+    assert inline == []
