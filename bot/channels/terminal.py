@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
@@ -57,11 +58,26 @@ class TerminalChat:
             return Inbound(CHANNEL, self.address, choice=self.buttons[int(text.strip()) - 1][0])
         return Inbound(CHANNEL, self.address, text=text)
 
+    def _start_reader(self) -> asyncio.Queue[str]:
+        """Read standard input in a daemon thread: a blocked read must not delay exiting."""
+        loop = asyncio.get_running_loop()
+        lines: asyncio.Queue[str] = asyncio.Queue()
+
+        def read() -> None:
+            while True:
+                line = self.stdin.readline()
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+                if line == "":
+                    return
+
+        threading.Thread(target=read, name="terminal-input", daemon=True).start()
+        return lines
+
     async def run(self) -> int:
         self.render(await self.engine.show(CHANNEL, self.address))
-        loop = asyncio.get_running_loop()
+        lines = self._start_reader()
         while True:
-            line = await loop.run_in_executor(None, self.stdin.readline)
+            line = await lines.get()
             if line == "":
                 return 0
             replies = await self.engine.handle(self.inbound(line))
