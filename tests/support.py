@@ -79,16 +79,29 @@ def last_code(store: SqliteStore, mobile: str) -> str:
     return re.search(r"\b(\d{6})\b", bodies[-1]).group(1)
 
 
-async def activate(driver: Driver, store: SqliteStore, nom: str, prenom: str, mobile: str,
-                   dates: list[str], password: str) -> None:
-    """The whole activation by SMS code, ending on the services menu."""
+async def start_sms_activation(driver: Driver, nom: str = "Martin", prenom: str = "Claire",
+                               mobile: str = "06 12 34 56 78") -> Reply:
+    """From the welcome to the answer to the mobile number (the code screen when it matched)."""
     await driver.open()
     await driver.press("Je n'ai pas de compte")
     await driver.press("Je suis représentant légal")
     await driver.press("Activer mon compte par SMS")
     await driver.send(nom)
     await driver.send(prenom)
-    await driver.send(mobile)
+    return await driver.send(mobile)
+
+
+async def log_in(driver: Driver, identifier: str, password: str) -> Reply:
+    await driver.send("/start")
+    await driver.press("J'ai un compte")
+    await driver.send(identifier)
+    return await driver.send(password)
+
+
+async def activate(driver: Driver, store: SqliteStore, nom: str, prenom: str, mobile: str,
+                   dates: list[str], password: str) -> None:
+    """The whole activation by SMS code, ending on the services menu."""
+    await start_sms_activation(driver, nom, prenom, mobile)
     assert "Un code d'activation vous a été envoyé" in driver.text, driver.text
     await driver.send(last_code(store, normalize_mobile(mobile)))
     for day in dates:

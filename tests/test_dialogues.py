@@ -18,26 +18,9 @@ from .support import (
     activate_karim,
     enter_seed_intentions,
     last_code,
+    log_in,
+    start_sms_activation,
 )
-
-
-async def start_sms_activation(driver: Driver, nom="Martin", prenom="Claire",
-                               mobile="06 12 34 56 78"):
-    await driver.open()
-    await driver.press("Je n'ai pas de compte")
-    await driver.press("Je suis représentant légal")
-    await driver.press("Activer mon compte par SMS")
-    await driver.send(nom)
-    await driver.send(prenom)
-    return await driver.send(mobile)
-
-
-async def log_in(driver: Driver, identifier: str, password: str):
-    await driver.send("/start")
-    await driver.press("J'ai un compte")
-    await driver.send(identifier)
-    return await driver.send(password)
-
 
 # ---- activation by SMS code ------------------------------------------------------------------------
 
