@@ -11,7 +11,7 @@ from storage import SqliteStore, StorageError
 
 from . import demo
 from .config import Config, ConfigError, make_clock
-from .security import Argon2Hasher
+from .security import Argon2Hasher, hashing_executor
 
 
 @dataclass
@@ -33,4 +33,4 @@ def build(config: Config, hasher: Argon2Hasher | None = None) -> App:
     clock = make_clock(config.today)
     if config.demo and not demo.is_loaded(store):
         demo.load(store, hasher, clock())
-    return App(config, store, Engine(store, hasher, clock), clock, hasher)
+    return App(config, store, Engine(store, hasher, clock, hashing_executor()), clock, hasher)

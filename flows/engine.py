@@ -14,7 +14,7 @@ import logging
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 
 from .activation import IDLE_TIMEOUT
@@ -47,7 +47,8 @@ class Engine:
         self.store = store
         self.hasher = hasher
         self.clock = clock
-        self.executor = executor
+        # Hashes queue in one thread by default: several at once would starve the event loop.
+        self.executor = executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="hashing")
         self.internal_errors = 0  # events answered with the generic error (a bug); tests watch it
         self.slow_events = 0  # events that needed a password or code hash
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
@@ -139,7 +140,7 @@ class Engine:
             return False
         if ctx.account_id is None and conv.state in SIGNED_IN_STATES:
             conv.state = "welcome"
-            conv.data = {}
+            conv.data = {"seq": conv.data.get("seq", 0)}  # older screens' buttons stay stale
         if conv.state in STUDENT_STATES and ctx.student is None:
             conv.state = "menu"  # the chosen child is no longer visible to this account
         return True
@@ -215,7 +216,7 @@ class Engine:
                 ctx = Ctx(self.store, now, conv, inbound, Secrets({}), account_id=account_id)
                 end_session(ctx)
                 conv.state = "welcome"
-                conv.data = {"expired": True}
+                conv.data["expired"] = True  # end_session kept only the screen counter
                 self.store.save_conversation(conv)
                 ended += 1
         return ended

@@ -193,8 +193,9 @@ class SqliteStore:
             "SELECT * FROM accounts WHERE kind = ? AND person_id = ?", kind.value, person_id))
 
     def identifiers_like(self, stem: str) -> set[str]:
-        rows = self._all("SELECT identifier FROM accounts WHERE identifier LIKE ? ESCAPE '\\'",
-                         stem.replace("_", "\\_").replace("%", "\\%") + "%")
+        # A range on the unique index, where LIKE would scan the table.
+        rows = self._all("SELECT identifier FROM accounts WHERE identifier >= ? AND identifier < ?",
+                         stem, stem + "\U0010ffff")
         return {r["identifier"] for r in rows}
 
     def save_account(self, account: Account) -> Account:

@@ -349,7 +349,8 @@ def end_session(ctx: Ctx) -> None:
     ctx.store.unbind(ctx.inbound.channel, ctx.inbound.address)
     ctx.account_id = None
     ctx.__dict__.pop("account", None)
-    ctx.conv.data = {}
+    # Keep the screen counter: restarting it would make the buttons of older screens valid again.
+    ctx.conv.data = {"seq": ctx.data.get("seq", 0)}
 
 
 def log_out(ctx: Ctx) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
+from ..calendar import Calendar
 from ..exchange import Inbound
 from ..model import Account, AccountKind, Conversation, OutMessage, Student
 from ..ports import Store
@@ -58,10 +59,17 @@ class Ctx:
     outcome: str = ""  # what the preparing callback decided; selects the transition
     notices: list[tuple[str, dict]] = field(default_factory=list)
     account_id: int | None = None
+    _calendars: dict[str, Calendar] = field(default_factory=dict)
 
     @property
     def data(self) -> dict:
         return self.conv.data
+
+    def calendar(self, uai: str) -> Calendar:
+        """The school's calendar, read once per event however many times a screen asks."""
+        if uai not in self._calendars:
+            self._calendars[uai] = self.store.calendar(uai)
+        return self._calendars[uai]
 
     def notice(self, key: str, **params: object) -> None:
         """Add a message shown above the next screen."""

@@ -17,7 +17,7 @@ WINDOW = INTENTIONS
 # ---- reading what the family has ---------------------------------------------------------------
 
 def calendar(ctx: Ctx) -> Calendar:
-    return ctx.store.calendar(ctx.student.uai)
+    return ctx.calendar(ctx.student.uai)
 
 
 def saved_requests(ctx: Ctx) -> RequestSet | None:

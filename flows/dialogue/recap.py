@@ -39,7 +39,7 @@ def send_confirmation(ctx: Ctx, student: Student, saved: RequestSet) -> None:
     guardian = ctx.store.guardian(saved.editor_guardian_id)
     if guardian is None or not guardian.email:
         return
-    body = _mail_body(ctx.store.calendar(student.uai), student, saved, "mail.confirmation.body")
+    body = _mail_body(ctx.calendar(student.uai), student, saved, "mail.confirmation.body")
     ctx.send(OutMessage(
         "email", guardian.email, body,
         subject=t("mail.confirmation.subject", prenom=student.prenom),
@@ -61,7 +61,7 @@ def send_session_recaps(ctx: Ctx) -> None:
         if student is None or saved is None:
             continue
         stamp = saved.validated_at.isoformat()
-        calendar = ctx.store.calendar(student.uai)
+        calendar = ctx.calendar(student.uai)
         for guardian in ctx.store.guardians_of(student_id):
             if guardian.email:
                 ctx.send(OutMessage(
