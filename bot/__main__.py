@@ -1,7 +1,7 @@
 """The command line: `python -m bot [--db PATH] [--today YYYY-MM-DD] COMMAND`.
 
 Commands:
-  run       start the bot on its configured channels (the terminal chat by default)
+  run       start the bot: Telegram when a token is configured, else the terminal chat
   chat      talk to the bot in this terminal (works with piped input)
   council   record the class council's provisional opinion for students
   outbox    list what was queued for sending (SMS, e-mails, chat messages)
@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
-import os
 import sys
 
+from . import service
 from .bootstrap import App, build
-from .channels.terminal import TerminalChat
 from .config import ConfigError, load
-
-IDLE_SWEEP_SECONDS = 60
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,24 +42,6 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("outbox", help="list the outbox")
     commands.add_parser("demo", help="load the demo data")
     return parser
-
-
-async def _run_chat(app: App, address: str) -> int:
-    chat = TerminalChat(app.engine, app.store, app.clock, address=address)
-    sweeper = asyncio.create_task(_sweep_idle(app))
-    try:
-        return await chat.run()
-    finally:
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
-
-
-async def _sweep_idle(app: App) -> None:
-    """End idle sessions every minute, so the recap of an abandoned session still leaves."""
-    while True:
-        await asyncio.sleep(IDLE_SWEEP_SECONDS)
-        app.engine.end_idle_sessions()
 
 
 def _council(app: App, args: argparse.Namespace) -> int:
@@ -97,12 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "run":
-            if os.environ.get("TELEGRAM_BOT_TOKEN"):
-                print("note: the Telegram channel is not part of this version; "
-                      "starting the terminal chat.", file=sys.stderr)
-            return asyncio.run(_run_chat(app, "local"))
+            return asyncio.run(service.run(app))
         if args.command == "chat":
-            return asyncio.run(_run_chat(app, args.address))
+            return asyncio.run(service.run_terminal(app, args.address))
         if args.command == "council":
             return _council(app, args)
         if args.command == "outbox":

@@ -6,15 +6,26 @@ A mistake stops the program with one clear line (`ConfigError`), before anything
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 DEFAULT_DB = "data/orientation.sqlite3"
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 
 
 class ConfigError(Exception):
     """A configuration mistake; its message is the one line shown to the operator."""
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str
+    base_url: str  # python-telegram-bot's form: the token and the method are appended
+    transport: str  # "ptb" or "httpx"
+    webhook_url: str | None  # set: webhook mode; unset: long polling
+    webhook_secret: str
 
 
 @dataclass(frozen=True)
@@ -23,6 +34,9 @@ class Config:
     today: date | None  # moves the bot's clock to this date (keeping the time of day)
     synchronous: str
     demo: bool
+    telegram: TelegramConfig | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
 
 
 def parse_today(raw: str | None, source: str) -> date | None:
@@ -44,7 +58,38 @@ def load(db: str | None, today: str | None, env: dict[str, str] | None = None) -
         raise ConfigError(
             f"ORIENTATION_SQLITE_SYNCHRONOUS: '{synchronous}' must be NORMAL, FULL or EXTRA")
     demo = env.get("ORIENTATION_DEMO", "1") not in ("0", "false", "no")
-    return Config(db_path, when, synchronous, demo)
+    return Config(db_path, when, synchronous, demo, _telegram(env),
+                  env.get("HTTP_HOST", "127.0.0.1"), _port(env.get("HTTP_PORT", "8080")))
+
+
+def _port(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"HTTP_PORT: '{raw}' is not a port number (1-65535)")
+    return int(raw)
+
+
+def _telegram(env) -> TelegramConfig | None:
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        return None
+    if not re.fullmatch(r"\d+:[A-Za-z0-9_-]{1,100}", token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits:letters, "
+                          "as BotFather gives it)")
+    base_url = env.get("TELEGRAM_API_BASE_URL", DEFAULT_API_BASE_URL)
+    if not re.match(r"https?://[^/\s]+", base_url):
+        raise ConfigError(f"TELEGRAM_API_BASE_URL: '{base_url}' is not an http(s) URL")
+    transport = env.get("TELEGRAM_TRANSPORT", "ptb").strip().lower()
+    if transport not in ("ptb", "httpx"):
+        raise ConfigError(f"TELEGRAM_TRANSPORT: '{transport}' must be ptb or httpx")
+    webhook_url = env.get("TELEGRAM_WEBHOOK_URL", "").strip() or None
+    secret = env.get("TELEGRAM_WEBHOOK_SECRET", "")
+    if webhook_url is not None:
+        if not re.match(r"https?://[^/\s]+", webhook_url):
+            raise ConfigError(f"TELEGRAM_WEBHOOK_URL: '{webhook_url}' is not an http(s) URL")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+            raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be set with the webhook: 16 to 256 "
+                              "characters among A-Z, a-z, 0-9, _ and -")
+    return TelegramConfig(token, base_url, transport, webhook_url, secret)
 
 
 def make_clock(today: date | None):

@@ -22,6 +22,7 @@ from .dialogue.access import end_session
 from .dialogue.context import Ctx, NeedsWork, Secrets
 from .dialogue.machine import (
     COMMANDS,
+    CONTACT_STATES,
     MACHINE,
     SCREENS,
     SECRET_STATES,
@@ -164,6 +165,9 @@ class Engine:
                 ctx.notice("input.stale")
                 return None
             return self._action(ctx, action)
+        if inbound.media is not None:
+            ctx.notice(f"input.{inbound.media}")
+            return None
         raw = inbound.contact_phone or inbound.text or ""
         if len(raw) > MAX_INPUT_LENGTH:
             ctx.notice("input.too_long", max=MAX_INPUT_LENGTH)
@@ -172,7 +176,8 @@ class Engine:
         if not text:
             ctx.notice("input.empty")
             return None
-        command = COMMANDS.get(text.lower())
+        # "/start@orientation_bot payload" is /start too
+        command = COMMANDS.get(text.split()[0].split("@")[0].lower()) if text[0] == "/" else None
         if command is not None:
             return command
         folded = fold(text)
@@ -201,6 +206,7 @@ class Engine:
             buttons=buttons,
             replace_last=inbound.choice is not None,
             forget_inbound=state_before in SECRET_STATES and inbound.text is not None,
+            ask_contact=ctx.conv.state in CONTACT_STATES,
         )
 
     def end_idle_sessions(self) -> int:

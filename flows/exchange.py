@@ -15,6 +15,7 @@ class Inbound:
     choice: str | None = None
     message_id: str | None = None  # the channel's id of the update, to drop redeliveries
     contact_phone: str | None = None  # a phone number shared by the channel (own contact only)
+    media: str | None = None  # what the bot cannot read: "unsupported", "foreign_contact", "edited"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     replace_last: bool = False
     forget_inbound: bool = False
+    ask_contact: bool = False  # the screen asks for the person's own mobile number
 
     @property
     def flat_buttons(self) -> list[Button]:

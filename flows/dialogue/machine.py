@@ -28,6 +28,8 @@ SIGNED_IN_STATES = (
 )
 # States whose free-text input is a password or a code: the channel deletes that message.
 SECRET_STATES = frozenset({"act_code", "act_password", "act_password2", "login_pw"})
+# States that ask for the person's mobile number, which a channel may offer to share.
+CONTACT_STATES = frozenset({"act_mobile"})
 # States that need a chosen child.
 STUDENT_STATES = frozenset(SIGNED_IN_STATES) - {"menu", "account", "contact", "child"}
 ACTIVATION = ["act_nom", "act_prenom", "act_mobile", "act_code", "act_birth", "act_password",

@@ -1,0 +1,58 @@
+"""The bot's own HTTP server (ASGI: Starlette under uvicorn): the Telegram webhook for now.
+
+`POST /telegram/webhook` accepts an update only with Telegram's secret-token header equal to the
+configured secret (compared in constant time); anything else is refused with 403 and no effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_PATH = "/telegram/webhook"
+log = logging.getLogger(__name__)
+
+Feed = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def create_app(telegram_feed: Feed | None = None, telegram_secret: str = "") -> Starlette:
+    async def telegram_webhook(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not telegram_secret or not hmac.compare_digest(given.encode(), telegram_secret.encode()):
+            return JSONResponse({"ok": False}, status_code=403)
+        try:
+            update = await request.json()
+        except ValueError:
+            return JSONResponse({"ok": False}, status_code=400)
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            return JSONResponse({"ok": False}, status_code=400)
+        await telegram_feed(update)
+        return JSONResponse({"ok": True})
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    routes = [Route("/healthz", health, methods=["GET"])]
+    if telegram_feed is not None:
+        routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
+    return Starlette(routes=routes)
+
+
+async def serve(app: Starlette, host: str, port: int, stop: asyncio.Event) -> None:
+    """Run uvicorn until `stop` is set."""
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    await stop.wait()
+    server.should_exit = True
+    await task

@@ -1,0 +1,95 @@
+"""`python -m bot run`: every configured channel, the bot's HTTP server and the idle sweep.
+
+With a Telegram token, the bot runs on Telegram (python-telegram-bot by default, or the httpx
+transport, which is also used when python-telegram-bot cannot be imported), by long polling or,
+with `TELEGRAM_WEBHOOK_URL`, through `POST /telegram/webhook` on the HTTP server. Without one, the
+terminal chat opens as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from .bootstrap import App
+from .channels.telegram.channel import ALLOWED_UPDATES
+from .channels.terminal import TerminalChat
+from .config import TelegramConfig
+from .http import WEBHOOK_PATH, create_app, serve
+
+IDLE_SWEEP_SECONDS = 60
+log = logging.getLogger(__name__)
+
+
+def telegram_transport(app: App, settings: TelegramConfig):
+    """The configured transport; the httpx one when python-telegram-bot is not installed."""
+    if settings.transport == "ptb":
+        try:
+            from .channels.telegram.via_ptb import PtbTransport
+        except ImportError:
+            print("note: python-telegram-bot cannot be imported; using the httpx transport",
+                  file=sys.stderr)
+        else:
+            return PtbTransport(app.engine, settings.token, settings.base_url,
+                                webhook=settings.webhook_url is not None)
+    from .channels.telegram.via_httpx import HttpxTransport
+
+    return HttpxTransport(app.engine, settings.token, settings.base_url)
+
+
+async def sweep_idle(app: App, stop: asyncio.Event) -> None:
+    """End idle sessions every minute, so the recap of an abandoned session still leaves."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=IDLE_SWEEP_SECONDS)
+        app.engine.end_idle_sessions()
+
+
+async def run_telegram(app: App, stop: asyncio.Event) -> None:
+    settings = app.config.telegram
+    transport = telegram_transport(app, settings)
+    tasks = [asyncio.create_task(sweep_idle(app, stop))]
+    webhook_params = None
+    if settings.webhook_url is not None:
+        webhook_params = {"url": settings.webhook_url.rstrip("/") + WEBHOOK_PATH
+                          if not settings.webhook_url.endswith(WEBHOOK_PATH)
+                          else settings.webhook_url,
+                          "secret_token": settings.webhook_secret,
+                          "allowed_updates": ALLOWED_UPDATES}
+        http_app = create_app(transport.feed, settings.webhook_secret)
+        tasks.append(asyncio.create_task(
+            serve(http_app, app.config.http_host, app.config.http_port, stop)))
+    try:
+        await transport.run(stop, webhook_params)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def run(app: App) -> int:
+    if app.config.telegram is None:
+        return await run_terminal(app, "local")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    print(f"orientation bot running on Telegram ({app.config.telegram.transport}, "
+          f"{'webhook' if app.config.telegram.webhook_url else 'polling'}); Ctrl-C stops it",
+          file=sys.stderr)
+    await run_telegram(app, stop)
+    return 0
+
+
+async def run_terminal(app: App, address: str) -> int:
+    stop = asyncio.Event()
+    sweeper = asyncio.create_task(sweep_idle(app, stop))
+    try:
+        return await TerminalChat(app.engine, app.store, app.clock, address=address).run()
+    finally:
+        stop.set()
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
