@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flows.engine import Engine
@@ -21,16 +21,19 @@ class App:
     engine: Engine
     clock: Callable[[], datetime]
     hasher: Argon2Hasher
+    # Extra keyword arguments for the Telegram transport (request time-outs), for tests.
+    transport_options: dict = field(default_factory=dict)
 
 
-def build(config: Config, hasher: Argon2Hasher | None = None) -> App:
+def build(config: Config, hasher: Argon2Hasher | None = None,
+          clock: Callable[[], datetime] | None = None) -> App:
     """Open the database (migrations run), load the demo base on first use, build the engine."""
     try:
         store = SqliteStore(config.db_path, synchronous=config.synchronous)
     except StorageError as exc:
         raise ConfigError(str(exc)) from exc
     hasher = hasher or Argon2Hasher()
-    clock = make_clock(config.today)
+    clock = clock or make_clock(config.today)
     if config.demo and not demo.is_loaded(store):
         demo.load(store, hasher, clock())
     return App(config, store, Engine(store, hasher, clock, hashing_executor()), clock, hasher)

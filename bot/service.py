@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 def telegram_transport(app: App, settings: TelegramConfig):
     """The configured transport; the httpx one when python-telegram-bot is not installed."""
+    options = app.transport_options
     if settings.transport == "ptb":
         try:
             from .channels.telegram.via_ptb import PtbTransport
@@ -34,10 +35,10 @@ def telegram_transport(app: App, settings: TelegramConfig):
                   file=sys.stderr)
         else:
             return PtbTransport(app.engine, settings.token, settings.base_url,
-                                webhook=settings.webhook_url is not None)
+                                webhook=settings.webhook_url is not None, **options)
     from .channels.telegram.via_httpx import HttpxTransport
 
-    return HttpxTransport(app.engine, settings.token, settings.base_url)
+    return HttpxTransport(app.engine, settings.token, settings.base_url, **options)
 
 
 async def sweep_idle(app: App, stop: asyncio.Event) -> None:

@@ -163,6 +163,7 @@ class Engine:
             action = next((act for data, act, _ in offered if data == inbound.choice), None)
             if action is None:
                 ctx.notice("input.stale")
+                ctx.stale_choice = True
                 return None
             return self._action(ctx, action)
         if inbound.media is not None:
@@ -204,7 +205,8 @@ class Engine:
         return Reply(
             text="\n\n".join([*notices, text]),
             buttons=buttons,
-            replace_last=inbound.choice is not None,
+            # A refused button answers below, not in the old message it was pressed on.
+            replace_last=inbound.choice is not None and not ctx.stale_choice,
             forget_inbound=state_before in SECRET_STATES and inbound.text is not None,
             ask_contact=ctx.conv.state in CONTACT_STATES,
         )

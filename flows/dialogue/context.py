@@ -59,6 +59,7 @@ class Ctx:
     outcome: str = ""  # what the preparing callback decided; selects the transition
     notices: list[tuple[str, dict]] = field(default_factory=list)
     account_id: int | None = None
+    stale_choice: bool = False  # the pressed button was not on the current screen
     _calendars: dict[str, Calendar] = field(default_factory=dict)
 
     @property

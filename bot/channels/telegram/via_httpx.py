@@ -24,14 +24,15 @@ log = logging.getLogger(__name__)
 
 
 class HttpxBotApi:
-    def __init__(self, token: str, base_url: str, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, token: str, base_url: str, timeout: float = REQUEST_TIMEOUT) -> None:
         self._url = f"{base_url}{token}/"
-        self._client = client or httpx.AsyncClient(timeout=REQUEST_TIMEOUT)
+        self.timeout = timeout
+        self._client = httpx.AsyncClient(timeout=timeout)
 
     async def call(self, method: str, params: dict[str, Any], timeout: float | None = None) -> Any:
         try:
             response = await self._client.post(self._url + method, json=params,
-                                               timeout=timeout or REQUEST_TIMEOUT)
+                                               timeout=timeout or self.timeout)
         except httpx.HTTPError as exc:  # connection refused, reset, time-out…
             raise BotApiError(None, type(exc).__name__, temporary=True) from exc
         try:
@@ -60,7 +61,7 @@ async def poll(channel: TelegramChannel, api: HttpxBotApi, stop: asyncio.Event,
         if offset is not None:
             params["offset"] = offset
         try:
-            updates = await api.call("getUpdates", params, timeout=timeout + REQUEST_TIMEOUT)
+            updates = await api.call("getUpdates", params, timeout=timeout + api.timeout)
         except BotApiError as error:
             if error.code in (401, 404):
                 raise
@@ -84,9 +85,11 @@ async def _sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
 class HttpxTransport:
     """The httpx transport feeding a `TelegramChannel`: long polling, or webhook updates fed in."""
 
-    def __init__(self, engine, token: str, base_url: str) -> None:
-        self.api = HttpxBotApi(token, base_url)
+    def __init__(self, engine, token: str, base_url: str, timeout: float = REQUEST_TIMEOUT,
+                 poll_timeout: int = POLL_TIMEOUT) -> None:
+        self.api = HttpxBotApi(token, base_url, timeout)
         self.channel = TelegramChannel(engine, self.api)
+        self.poll_timeout = poll_timeout
 
     async def feed(self, data: dict[str, Any]) -> None:
         """Webhook mode: handled before the HTTP answer, so Telegram redelivers what failed."""
@@ -96,7 +99,7 @@ class HttpxTransport:
         try:
             await self.channel.setup()
             if webhook_params is None:
-                await poll(self.channel, self.api, stop)
+                await poll(self.channel, self.api, stop, self.poll_timeout)
             else:
                 await deliver(self.api, "setWebhook", webhook_params)
                 await stop.wait()

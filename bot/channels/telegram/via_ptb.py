@@ -9,10 +9,11 @@ httpx transport's. Its errors become `BotApiError`, so the same retry policy app
 from __future__ import annotations
 
 import asyncio
+import warnings
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot, BotCommand, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.error import (
     BadRequest,
     Conflict,
@@ -23,11 +24,37 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
 
 from flows.engine import Engine
 
 from .api import BotApiError
 from .channel import ALLOWED_UPDATES, TelegramChannel
+
+# The Bot API methods the channel uses, as python-telegram-bot's typed methods.
+TYPED_METHODS = {
+    "sendMessage": "send_message", "editMessageText": "edit_message_text",
+    "answerCallbackQuery": "answer_callback_query", "deleteMessage": "delete_message",
+    "setMyCommands": "set_my_commands", "setWebhook": "set_webhook",
+    "deleteWebhook": "delete_webhook",
+}
+
+
+def _markup(raw: dict[str, Any]) -> InlineKeyboardMarkup | ReplyKeyboardMarkup:
+    if "inline_keyboard" in raw:
+        return InlineKeyboardMarkup.de_json(raw, None)
+    return ReplyKeyboardMarkup.de_json(raw, None)
+
+
+def typed_arguments(params: dict[str, Any]) -> dict[str, Any]:
+    """The shared rendering's JSON parameters as python-telegram-bot's objects."""
+    kwargs = dict(params)
+    if "reply_markup" in kwargs:
+        kwargs["reply_markup"] = _markup(kwargs["reply_markup"])
+    if "commands" in kwargs:
+        kwargs["commands"] = [BotCommand(c["command"], c["description"])
+                              for c in kwargs["commands"]]
+    return kwargs
 
 
 class PtbBotApi:
@@ -36,9 +63,13 @@ class PtbBotApi:
 
     async def call(self, method: str, params: dict[str, Any]) -> Any:
         try:
+            if method in TYPED_METHODS:
+                return await getattr(self.bot, TYPED_METHODS[method])(**typed_arguments(params))
             return await self.bot.do_api_request(method, api_kwargs=params)
         except RetryAfter as exc:
-            wait = exc.retry_after
+            with warnings.catch_warnings():  # int today, timedelta in the next major version
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             raise BotApiError(429, exc.message, retry_after=seconds) from exc
         except BadRequest as exc:  # before NetworkError, which it extends
@@ -55,8 +86,14 @@ class PtbBotApi:
             raise BotApiError(None, exc.message) from exc
 
 
-def build_application(token: str, base_url: str, with_updater: bool = True) -> Application:
-    builder = Application.builder().token(token).base_url(base_url).concurrent_updates(True)
+REQUEST_TIMEOUT = 15.0
+
+
+def build_application(token: str, base_url: str, with_updater: bool = True,
+                      timeout: float = REQUEST_TIMEOUT) -> Application:
+    builder = (Application.builder().token(token).base_url(base_url).concurrent_updates(True)
+               .connect_timeout(timeout).read_timeout(timeout).write_timeout(timeout)
+               .pool_timeout(timeout))
     if not with_updater:
         builder = builder.updater(None)
     return builder.build()
@@ -65,8 +102,10 @@ def build_application(token: str, base_url: str, with_updater: bool = True) -> A
 class PtbTransport:
     """One python-telegram-bot application feeding a `TelegramChannel`."""
 
-    def __init__(self, engine: Engine, token: str, base_url: str, webhook: bool = False) -> None:
-        self.application = build_application(token, base_url, with_updater=not webhook)
+    def __init__(self, engine: Engine, token: str, base_url: str, webhook: bool = False,
+                 timeout: float = REQUEST_TIMEOUT, poll_timeout: int = 30) -> None:
+        self.application = build_application(token, base_url, not webhook, timeout)
+        self.poll_timeout = poll_timeout
         self.channel = TelegramChannel(engine, PtbBotApi(self.application.bot))
         self.application.add_handler(TypeHandler(Update, self._on_update))
 
@@ -84,7 +123,8 @@ class PtbTransport:
                 await self.channel.api.call("setWebhook", webhook_params)
             await self.application.start()
             if webhook_params is None:
-                await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+                await self.application.updater.start_polling(
+                    allowed_updates=ALLOWED_UPDATES, timeout=self.poll_timeout)
             await stop.wait()
             if webhook_params is None:
                 await self.application.updater.stop()
