@@ -80,8 +80,23 @@ async def run(app: App) -> int:
     print(f"orientation bot running on Telegram ({app.config.telegram.transport}, "
           f"{'webhook' if app.config.telegram.webhook_url else 'polling'}); Ctrl-C stops it",
           file=sys.stderr)
-    await run_telegram(app, stop)
+    try:
+        await run_telegram(app, stop)
+    except Exception as exc:  # a refused token or an unreachable Bot API at start-up
+        if not _is_refused_token(exc):
+            raise
+        print("error: Telegram refused TELEGRAM_BOT_TOKEN (check it with BotFather)",
+              file=sys.stderr)
+        return 2
     return 0
+
+
+def _is_refused_token(exc: Exception) -> bool:
+    from .channels.telegram.api import BotApiError
+
+    if isinstance(exc, BotApiError):
+        return exc.code in (401, 404)
+    return type(exc).__name__ == "InvalidToken"  # python-telegram-bot's, without importing it
 
 
 async def run_terminal(app: App, address: str) -> int:

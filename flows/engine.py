@@ -42,6 +42,13 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
+def command_of(text: str) -> str | None:
+    """The command trigger a text stands for: "/start@orientation_bot payload" is /start too."""
+    if not text.startswith("/"):
+        return None
+    return COMMANDS.get(text.split()[0].split("@")[0].lower())
+
+
 class Engine:
     def __init__(self, store: Store, hasher: Hasher, clock: Clock,
                  executor: Executor | None = None) -> None:
@@ -177,8 +184,7 @@ class Engine:
         if not text:
             ctx.notice("input.empty")
             return None
-        # "/start@orientation_bot payload" is /start too
-        command = COMMANDS.get(text.split()[0].split("@")[0].lower()) if text[0] == "/" else None
+        command = command_of(text)
         if command is not None:
             return command
         folded = fold(text)

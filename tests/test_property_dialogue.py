@@ -52,13 +52,12 @@ from hypothesis import strategies as st
 
 from flows.dialogue.machine import (
     ANONYMOUS_STATES,
-    COMMANDS,
     MACHINE,
     SCREENS,
     SIGNED_IN_STATES,
     TRIGGERS,
 )
-from flows.engine import MAX_INPUT_LENGTH
+from flows.engine import MAX_INPUT_LENGTH, command_of
 from flows.exchange import Inbound, Reply
 from flows.identity import fold
 from flows.model import Conversation
@@ -147,7 +146,7 @@ def classify(inbound: Inbound, conv: Conversation | None) -> Kind:
     text = "".join(c for c in raw if unicodedata.category(c) not in ("Cc", "Cf")).strip()
     if not text:
         return Kind.EMPTY
-    if text.lower() in COMMANDS:
+    if command_of(text) is not None:
         return Kind.COMMAND
     if any(fold(label) == fold(text) for _, _, label in buttons):
         return Kind.PRESS

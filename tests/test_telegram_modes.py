@@ -104,3 +104,15 @@ def test_telegram_configuration():
                                              "httpx", None, "")
     assert config.http_port == 9000
     assert load(None, None, {}).telegram is None
+
+
+@pytest.mark.parametrize("transport", ["ptb", "httpx"])
+def test_a_refused_token_stops_with_one_line(double, tmp_path, transport):
+    env = {"TELEGRAM_BOT_TOKEN": "999:refused-token", "TELEGRAM_TRANSPORT": transport,
+           "TELEGRAM_API_BASE_URL": double.base_url, "PATH": ""}
+    result = subprocess.run([sys.executable, "-m", "bot", "--db", str(tmp_path / "d.sqlite3"),
+                             "run"], capture_output=True, text=True, cwd=ROOT, env=env,
+                            timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: Telegram refused TELEGRAM_BOT_TOKEN (check it with BotFather)")

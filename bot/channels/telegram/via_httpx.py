@@ -97,6 +97,8 @@ class HttpxTransport:
 
     async def run(self, stop: asyncio.Event, webhook_params: dict[str, Any] | None = None) -> None:
         try:
+            me = await deliver(self.api, "getMe", {})  # also checks the token before anything else
+            log.info("connected to Telegram as @%s", me.get("username"))
             await self.channel.setup()
             if webhook_params is None:
                 await poll(self.channel, self.api, stop, self.poll_timeout)
