@@ -28,8 +28,8 @@ from starlette.routing import Route
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, RetryAfter
 
-from tests.botapi import BOT_ID, BOT_USERNAME, BotApiDouble
-from tests.botapi.double import FACTS_PATH, NOT_MODIFIED, WEBHOOK_CONFLICT, parse_html, parse_markdown_v2
+from .botapi import BOT_ID, BOT_USERNAME, BotApiDouble
+from .botapi.double import FACTS_PATH, NOT_MODIFIED, WEBHOOK_CONFLICT, parse_html, parse_markdown_v2
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KEYBOARD = {
@@ -406,6 +406,20 @@ async def test_faults(double: BotApiDouble) -> None:
     double.assert_no_violations()
 
 
+async def test_wait_idle_waits_for_the_retry_of_a_rate_limited_call(double: BotApiDouble, api: Any) -> None:
+    double.fail_next("getMe", status=429, retry_after=1, retry_within=0.3)
+    assert api("getMe")[0] == 429
+    started = time.monotonic()
+    await double.wait_idle(quiet=0.05)  # no retry came: idle once the retry window has passed
+    assert 0.3 <= time.monotonic() - started < 1
+    double.fail_next("getMe", status=429, retry_after=1)
+    assert api("getMe")[0] == 429
+    threading.Timer(0.1, api, args=("getMe",)).start()
+    started = time.monotonic()
+    await double.wait_idle(quiet=0.05)  # the retry came after 0.1 s: idle soon after it
+    assert time.monotonic() - started < 0.8 and double.calls[-1].ok
+
+
 class Receiver:
     """A small webhook receiver on loopback: records what it gets, fails the first ``failures`` times."""
 
@@ -500,6 +514,9 @@ def test_press_finds_the_button_or_says_why_not(double: BotApiDouble, api: Any) 
     status, body = api("answerCallbackQuery", callback_query_id=first)
     assert body["description"].startswith("Bad Request: query is too old")  # answered twice
     assert len(double.unanswered_callbacks()) == 1
+    forged = {"id": "forged-1", "chat_instance": "x", "data": "9.x", "from": {"id": 42, "is_bot": False}}
+    double.inject_raw({"callback_query": forged})  # raw callback queries can be answered too
+    assert api("answerCallbackQuery", callback_query_id="forged-1")[0] == 200
 
 
 def test_user_inputs_build_telegram_updates(double: BotApiDouble) -> None:
@@ -561,15 +578,15 @@ def test_facts_are_facts_only_and_up_to_date() -> None:
         "required": True,
     }
     assert facts["limits"]["InlineKeyboardButton.callback_data"] == {"min": 1, "max": 64, "unit": "bytes"}
-    spec_path = PROJECT_ROOT / "../shared/telegram-bot-api/api.json"
-    if not spec_path.exists():
-        pytest.skip("the Bot API reference is not beside the project")
     spec = importlib.util.spec_from_file_location(
         "extract_botapi", PROJECT_ROOT / "scripts/extract_botapi.py"
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    spec_path = module.DEFAULT_SPEC
+    if not spec_path.exists():
+        pytest.skip("the Bot API reference is not beside the project: facts.json cannot be compared")
     assert module.extract(json.loads(spec_path.read_text(encoding="utf-8"))) == facts
 
 

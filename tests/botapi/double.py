@@ -892,6 +892,8 @@ class Validator:
     def _top_one(
         self, method: str, name: str, type_name: str, types: list[str], value: Any, warnings: list[str]
     ) -> Any:
+        if isinstance(value, UploadedFile) and type_name != "InputFile":
+            raise _Invalid(f'Parameter "{name}" must not be a file')
         text = value if isinstance(value, str) else json.dumps(value)
         if type_name == "Integer":
             if isinstance(value, int) and not isinstance(value, bool):
@@ -1384,6 +1386,8 @@ class BotApiDouble:
                 return self._fail(call, ApiError(401, "Unauthorized"), violation=True)
             if self.validator.method_name(method_name) is None:
                 return self._fail(call, ApiError(404, "Not Found"), violation=True)
+            with contextlib.suppress(ApiError):  # typed parameters for the record, even if a fault follows
+                call.params = self.validator.decode(method, call.raw, [])
             fault = self._take_fault(method)
             if fault is not None and fault.kind == "fail":
                 call.fault = str(fault.status)
@@ -2431,7 +2435,8 @@ class BotApiDouble:
             if time.monotonic() >= deadline:
                 raise TimeoutError(
                     f"not idle within {timeout} s: unconfirmed updates {pending}, "
-                    f"{self._in_flight} call(s) in progress, retries awaited of {sorted(self._expected_retries)}; "
+                    f"{self._in_flight} call(s) in progress, "
+                    f"retries awaited of {sorted(self._expected_retries)}; "
                     f"recent calls:\n{self._recent()}"
                 )
             await asyncio.sleep(0.01)
