@@ -33,6 +33,7 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_engine
+	$(BIN)/python -m bench.bench_telegram
 
 demo-reset:
 	rm -f $(DB) $(DB)-wal $(DB)-shm
