@@ -219,3 +219,26 @@ async def test_rate_limits_errors_and_time_outs_lose_nothing(double, tmp_path, t
         statuses = [c.status for c in double.calls if c.method == "editMessageText"]
         assert 429 in statuses and 500 in statuses
     double.assert_no_violations()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_each_chat_in_order_chats_concurrently(double, tmp_path, transport):
+    async with running_bot(double, tmp_path, transport, Clock()):
+        inputs = ["/aide", "bonjour", "/deconnexion", "x" * 1500, "/start"]
+        expected = ["Commandes : /menu", "Je n'ai pas compris", "Vous n'étiez pas connecté(e)",
+                    "trop long", "Avez-vous déjà un compte ?"]
+        users = [CLAIRE, KARIM, 1003]
+        for text in inputs:  # all at once, interleaved between chats
+            for user in users:
+                double.send_text(user, text)
+        await double.wait_for(
+            lambda d: len(d.calls_of("sendMessage", ok_only=True)) >= len(inputs) * len(users),
+            timeout=20)
+        await double.wait_idle()
+        for user in users:
+            answers = [c["text"] for c in double.calls_of("sendMessage", ok_only=True)
+                       if c["chat_id"] in (user, str(user))]
+            assert len(answers) == len(inputs)
+            for answer, fragment in zip(answers, expected, strict=True):
+                assert fragment in answer
+    double.assert_no_violations()
