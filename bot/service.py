@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 
+from . import console_outbox
 from .bootstrap import App
 from .channels.telegram.channel import ALLOWED_UPDATES
 from .channels.terminal import TerminalChat
@@ -49,10 +50,18 @@ async def sweep_idle(app: App, stop: asyncio.Event) -> None:
         app.engine.end_idle_sessions()
 
 
+async def print_outbox(app: App, stop: asyncio.Event, every: float = 1.0) -> None:
+    """The embedded default for SMS and e-mails: print them on standard output, keep them."""
+    while not stop.is_set():
+        console_outbox.drain(app.store, sys.stdout, app.clock)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
+
+
 async def run_telegram(app: App, stop: asyncio.Event) -> None:
     settings = app.config.telegram
     transport = telegram_transport(app, settings)
-    tasks = [asyncio.create_task(sweep_idle(app, stop))]
+    tasks = [asyncio.create_task(sweep_idle(app, stop)), asyncio.create_task(print_outbox(app, stop))]
     webhook_params = None
     if settings.webhook_url is not None:
         webhook_params = {"url": settings.webhook_url.rstrip("/") + WEBHOOK_PATH

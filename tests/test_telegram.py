@@ -74,7 +74,7 @@ async def activate(person: Person, app, name: str, mobile_typed: str | None, e16
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-async def test_seed_example_through_telegram(double, tmp_path, transport):
+async def test_seed_example_through_telegram(double, tmp_path, transport, capsys):
     clock = Clock()
     async with running_bot(double, tmp_path, transport, clock) as app:
         claire, karim = Person(double, CLAIRE, "Claire"), Person(double, KARIM, "Karim")
@@ -89,6 +89,9 @@ async def test_seed_example_through_telegram(double, tmp_path, transport):
         identifier_screen = await activate(claire, app, "Claire", None, "+33612345678",
                                            CLAIRE_PASSWORD)
         assert "Votre identifiant : c.martin1" in identifier_screen
+        await double.wait_for(lambda d: all(m["status"] == "sent" for m in app.store.outbox()))
+        printed = capsys.readouterr().out  # the embedded default prints the SMS
+        assert "[SMS → +33612345678] Scolarité Services : votre code d'activation" in printed
         deleted = [m["text"] for m in double.deleted_user_messages(CLAIRE)]
         assert last_code(app, "+33612345678") in deleted
         assert deleted.count(CLAIRE_PASSWORD) == 2  # password messages removed once read
