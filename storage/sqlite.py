@@ -375,6 +375,21 @@ class SqliteStore:
         self.conn.execute("UPDATE outbox SET status = 'sent', sent_at = ?, "
                           "attempts = attempts + 1 WHERE id = ?", (_ts(at), message_id))
 
+    def due_messages(self, now: datetime, limit: int = 100) -> list[dict]:
+        """Pending messages whose next attempt is due, oldest first."""
+        return self._all("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? "
+                         "ORDER BY next_attempt_at, id LIMIT ?", _ts(now), limit)
+
+    def retry_later(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
+        self.conn.execute("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, "
+                          "last_error = ? WHERE id = ?",
+                          (_ts(next_attempt_at), error[:500], message_id))
+
+    def set_aside(self, message_id: int, reason: str) -> None:
+        """Give up on a message; it stays, with the reason, for an operator to see."""
+        self.conn.execute("UPDATE outbox SET status = 'failed', attempts = attempts + 1, "
+                          "last_error = ? WHERE id = ?", (reason[:500], message_id))
+
     def outbox(self) -> list[dict]:
         return self._all("SELECT * FROM outbox ORDER BY id")
 
