@@ -15,6 +15,7 @@ from datetime import datetime
 from flows.errors import DomainError
 from flows.identity import fold
 from flows.model import Avis, CouncilOpinion, Step, Voie
+from flows.notifications import notify_opinion_published
 from flows.texts import t
 from storage import SqliteStore
 
@@ -61,6 +62,7 @@ def record(store: SqliteStore, student_id: str, avis: list[Avis], recommendation
         if store.acknowledgement(student_id, Step.INTENTIONS) is not None:
             raise CouncilInputError(f"{student_id}: the family already acknowledged the opinion")
         store.save_opinion(opinion)
+        notify_opinion_published(store, student, now)
         store.audit(now, None, "cli", student_id, "opinion_recorded",
                     {"avis": [a.value for a in avis],
                      "recommendation": recommendation.value if recommendation else None})

@@ -597,3 +597,15 @@ async def test_a_family_never_sees_another_family(claire, engine, store):
     assert "Léa" not in claire.text and "Bernard" not in claire.text
     assert "Veuillez choisir un service" in claire.text
     assert timedelta(0) == timedelta(0)
+
+
+async def test_publication_notifies_each_guardian_on_their_channel(claire, karim, store, clock):
+    await activate_claire(claire, store)  # bound chat: told there
+    await enter_seed_intentions(claire)
+    # Karim has no account: told by SMS on his mobile.
+    council.record(store, "E-LUCAS", [Avis.FAVORABLE, Avis.FAVORABLE], None, "", clock())
+    told = sorted((m["kind"], m["recipient"]) for m in store.outbox()
+                  if m["dedupe_key"] and m["dedupe_key"].startswith("notify:"))
+    assert told == [("push", "test:claire"), ("sms", "+33798765432")]
+    assert all("l'avis provisoire du conseil de classe pour Lucas est publié" in m["body"]
+               for m in store.outbox() if m["dedupe_key"] and m["dedupe_key"].startswith("notify:"))

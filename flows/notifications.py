@@ -1,0 +1,38 @@
+"""Telling families that something was published for them, on the channel they use.
+
+A guardian is told on every chat bound to their account; a guardian with no bound chat is told by
+SMS when a mobile is known; otherwise not at all (they will see it at their next visit). Each
+notification has a dedupe key, so publishing twice does not notify twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .model import AccountKind, Guardian, OutMessage, Student
+from .ports import Store
+from .texts import t
+
+
+def channels_of(store: Store, guardian: Guardian) -> list[tuple[str, str]]:
+    """(kind, recipient) to reach a guardian: bound chats first, else the mobile by SMS."""
+    account = store.account_of(AccountKind.GUARDIAN, guardian.id)
+    chats = store.bindings_of(account.id) if account is not None and account.id else []
+    if chats:
+        return [("push", f"{channel}:{address}") for channel, address in chats]
+    return [("sms", guardian.mobile)] if guardian.mobile else []
+
+
+def notify_opinion_published(store: Store, student: Student, published_at: datetime) -> int:
+    """Queue "the council's opinion is published" for the student's guardians; returns how many."""
+    count = 0
+    for guardian in store.guardians_of(student.id):
+        if student.id in store.flagged_links(guardian.id):
+            continue
+        for kind, recipient in channels_of(store, guardian):
+            store.enqueue(OutMessage(
+                kind, recipient, t("notify.opinion", prenom=student.prenom),
+                dedupe_key=f"notify:opinion:{student.id}:{published_at.isoformat()}:{recipient}"),
+                published_at)
+            count += 1
+    return count
