@@ -4,7 +4,8 @@ Commands:
   run       start the bot: Telegram when a token is configured, else the terminal chat
   chat      talk to the bot in this terminal (works with piped input)
   council   record the class council's provisional opinion for students
-  outbox    list what was queued for sending (SMS, e-mails, chat messages)
+  outbox    list what was queued (SMS, e-mails, chat messages): sent, pending, or set aside
+            with the reason
   demo      load the demo data into the database (done automatically on first use)
 """
 
@@ -84,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             from .console_outbox import format_message
 
             for message in app.store.outbox():
-                print(f"#{message['id']} {message['status']} {format_message(message)}")
+                problem = f" ({message['last_error']})" if message["last_error"] else ""
+                print(f"#{message['id']} {message['status']} tries={message['attempts']}{problem} "
+                      f"{format_message(message)}")
             return 0
         if args.command == "demo":
             print("demo data loaded")

@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TextIO
 
 from flows.engine import Engine
 from storage import SqliteStore, StorageError
 
 from . import demo
+from .channels.telegram.api import BotApi
 from .config import Config, ConfigError, make_clock
 from .security import Argon2Hasher, hashing_executor
+from .sending.base import Transport
+from .sending.email import ConsoleEmail, SmtpEmail
+from .sending.push import ConsolePush, TelegramPush
+from .sending.sender import OutboxSender
+from .sending.sms import ConsoleSms, TwilioSms
 
 
 @dataclass
@@ -37,3 +44,19 @@ def build(config: Config, hasher: Argon2Hasher | None = None,
     if config.demo and not demo.is_loaded(store):
         demo.load(store, hasher, clock())
     return App(config, store, Engine(store, hasher, clock, hashing_executor()), clock, hasher)
+
+
+def make_sender(app: App, out: TextIO, telegram_api: BotApi | None = None) -> OutboxSender:
+    """The outbox sender with the configured transports; unset ones print and keep (the default)."""
+    config = app.config
+    transports: dict[str, Transport] = {
+        "sms": TwilioSms(config.sms.url, config.sms.account_sid, config.sms.auth_token,
+                         config.sms.sender) if config.sms else ConsoleSms(out),
+        "email": SmtpEmail(config.smtp.host, config.smtp.port, config.smtp.security,
+                           config.smtp.user, config.smtp.password, config.smtp.sender)
+        if config.smtp else ConsoleEmail(out),
+        "push": ConsolePush(out),
+    }
+    if telegram_api is not None:
+        transports["push:telegram"] = TelegramPush(telegram_api)
+    return OutboxSender(app.store, transports, app.clock, config.rates)

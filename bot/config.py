@@ -29,6 +29,24 @@ class TelegramConfig:
 
 
 @dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: str  # "none", "starttls" or "tls"
+    user: str | None
+    password: str | None
+    sender: str
+
+
+@dataclass(frozen=True)
+class SmsConfig:
+    url: str  # a Twilio-compatible Messages API base, e.g. https://api.twilio.com
+    account_sid: str
+    auth_token: str
+    sender: str
+
+
+@dataclass(frozen=True)
 class Config:
     db_path: Path
     today: date | None  # moves the bot's clock to this date (keeping the time of day)
@@ -37,6 +55,9 @@ class Config:
     telegram: TelegramConfig | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    smtp: SmtpConfig | None = None  # None: e-mails are printed and kept
+    sms: SmsConfig | None = None  # None: SMS are printed and kept
+    rates: dict[str, float] | None = None  # messages per second per transport
 
 
 def parse_today(raw: str | None, source: str) -> date | None:
@@ -59,12 +80,58 @@ def load(db: str | None, today: str | None, env: dict[str, str] | None = None) -
             f"ORIENTATION_SQLITE_SYNCHRONOUS: '{synchronous}' must be NORMAL, FULL or EXTRA")
     demo = env.get("ORIENTATION_DEMO", "1") not in ("0", "false", "no")
     return Config(db_path, when, synchronous, demo, _telegram(env),
-                  env.get("HTTP_HOST", "127.0.0.1"), _port(env.get("HTTP_PORT", "8080")))
+                  env.get("HTTP_HOST", "127.0.0.1"), _port(env.get("HTTP_PORT", "8080")),
+                  _smtp(env), _sms(env), _rates(env))
 
 
-def _port(raw: str) -> int:
+SMTP_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+
+
+def _smtp(env) -> SmtpConfig | None:
+    host = env.get("SMTP_HOST", "").strip()
+    if not host:
+        return None
+    security = env.get("SMTP_SECURITY", "starttls").strip().lower()
+    if security not in SMTP_PORTS:
+        raise ConfigError(f"SMTP_SECURITY: '{security}' must be none, starttls or tls")
+    port = env.get("SMTP_PORT", "").strip()
+    sender = env.get("MAIL_FROM", "").strip()
+    if "@" not in sender:
+        raise ConfigError("MAIL_FROM must be set to the sender's e-mail address with SMTP_HOST")
+    return SmtpConfig(host, _port(port, "SMTP_PORT") if port else SMTP_PORTS[security], security,
+                      env.get("SMTP_USER") or None, env.get("SMTP_PASSWORD") or None, sender)
+
+
+def _sms(env) -> SmsConfig | None:
+    url = env.get("SMS_GATEWAY_URL", "").strip().rstrip("/")
+    if not url:
+        return None
+    if not re.match(r"https?://[^/\s]+", url):
+        raise ConfigError(f"SMS_GATEWAY_URL: '{url}' is not an http(s) URL")
+    values = {name: env.get(name, "").strip() for name in
+              ("SMS_ACCOUNT_SID", "SMS_AUTH_TOKEN", "SMS_FROM")}
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise ConfigError(f"{', '.join(missing)} must be set with SMS_GATEWAY_URL")
+    return SmsConfig(url, values["SMS_ACCOUNT_SID"], values["SMS_AUTH_TOKEN"], values["SMS_FROM"])
+
+
+def _rates(env) -> dict[str, float]:
+    rates = {"push:telegram": 30.0}  # Telegram: about 30 messages per second in all
+    for kind, name, default in (("sms", "SMS_RATE_PER_S", "5"), ("email", "MAIL_RATE_PER_S", "5")):
+        raw = env.get(name, default)
+        try:
+            rates[kind] = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name}: '{raw}' is not a number of messages per second") from None
+        if rates[kind] <= 0:
+            raise ConfigError(f"{name}: must be above 0")
+    return rates
+
+
+def _port(raw: str, name: str = "HTTP_PORT") -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ConfigError(f"HTTP_PORT: '{raw}' is not a port number (1-65535)")
+        raise ConfigError(f"{name}: '{raw}' is not a port number (1-65535)")
     return int(raw)
 
 

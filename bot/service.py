@@ -14,8 +14,7 @@ import logging
 import signal
 import sys
 
-from . import console_outbox
-from .bootstrap import App
+from .bootstrap import App, make_sender
 from .channels.telegram.channel import ALLOWED_UPDATES
 from .channels.terminal import TerminalChat
 from .config import TelegramConfig
@@ -50,18 +49,11 @@ async def sweep_idle(app: App, stop: asyncio.Event) -> None:
         app.engine.end_idle_sessions()
 
 
-async def print_outbox(app: App, stop: asyncio.Event, every: float = 1.0) -> None:
-    """The embedded default for SMS and e-mails: print them on standard output, keep them."""
-    while not stop.is_set():
-        console_outbox.drain(app.store, sys.stdout, app.clock)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
-
-
 async def run_telegram(app: App, stop: asyncio.Event) -> None:
     settings = app.config.telegram
     transport = telegram_transport(app, settings)
-    tasks = [asyncio.create_task(sweep_idle(app, stop)), asyncio.create_task(print_outbox(app, stop))]
+    sender = make_sender(app, sys.stdout, transport.channel.api)
+    tasks = [asyncio.create_task(sweep_idle(app, stop)), asyncio.create_task(sender.run(stop))]
     webhook_params = None
     if settings.webhook_url is not None:
         webhook_params = {"url": settings.webhook_url.rstrip("/") + WEBHOOK_PATH
@@ -110,11 +102,12 @@ def _is_refused_token(exc: Exception) -> bool:
 
 async def run_terminal(app: App, address: str) -> int:
     stop = asyncio.Event()
-    sweeper = asyncio.create_task(sweep_idle(app, stop))
+    sender = make_sender(app, sys.stdout)
+    tasks = [asyncio.create_task(sweep_idle(app, stop)), asyncio.create_task(sender.run(stop))]
     try:
-        return await TerminalChat(app.engine, app.store, app.clock, address=address).run()
+        return await TerminalChat(app.engine, sender, address=address).run()
     finally:
         stop.set()
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

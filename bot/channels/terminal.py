@@ -2,8 +2,9 @@
 
 Each input line goes to the engine; the replies are printed, each button as its own line
 `[n] label`. An input may be a button's number, its exact label, or free text. Works with piped
-standard input: at the end of the input it exits with status 0. Outgoing SMS and e-mails are
-printed as marked lines (see `bot.console_outbox`).
+standard input: at the end of the input it exits with status 0. What the event queued (SMS,
+e-mails) is sent right after the replies, by the configured transports; the embedded default
+prints them as marked lines (see `bot.console_outbox`).
 """
 
 from __future__ import annotations
@@ -11,26 +12,21 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
-from collections.abc import Callable
-from datetime import datetime
 from typing import TextIO
 
 from flows.engine import Engine
 from flows.exchange import Inbound, Reply
-from storage import SqliteStore
 
-from .. import console_outbox
+from ..sending.sender import OutboxSender
 
 CHANNEL = "terminal"
 
 
 class TerminalChat:
-    def __init__(self, engine: Engine, store: SqliteStore, clock: Callable[[], datetime],
-                 address: str = "local", stdin: TextIO | None = None,
-                 stdout: TextIO | None = None) -> None:
+    def __init__(self, engine: Engine, sender: OutboxSender, address: str = "local",
+                 stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
         self.engine = engine
-        self.store = store
-        self.clock = clock
+        self.sender = sender
         self.address = address
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
@@ -40,7 +36,7 @@ class TerminalChat:
     def _print(self, text: str = "") -> None:
         print(text, file=self.stdout, flush=True)
 
-    def render(self, replies: list[Reply]) -> None:
+    async def render(self, replies: list[Reply]) -> None:
         for reply in replies:
             self._print(reply.text)
             buttons = reply.flat_buttons
@@ -49,7 +45,8 @@ class TerminalChat:
                 for number, button in enumerate(buttons, start=1):
                     self._print(f"[{number}] {button.label}")
             self._print()
-        console_outbox.drain(self.store, self.stdout, self.clock)
+        while await self.sender.send_due():  # what the event queued leaves now, in order
+            pass
 
     def inbound(self, line: str) -> Inbound:
         """A number picks a button of the last screen; anything else is sent as typed."""
@@ -74,7 +71,7 @@ class TerminalChat:
         return lines
 
     async def run(self) -> int:
-        self.render(await self.engine.show(CHANNEL, self.address))
+        await self.render(await self.engine.show(CHANNEL, self.address))
         lines = self._start_reader()
         while True:
             line = await lines.get()
@@ -84,4 +81,4 @@ class TerminalChat:
             if self.echo:
                 secret = any(r.forget_inbound for r in replies)
                 self._print("> " + ("••••••••" if secret else line.rstrip("\r\n")))
-            self.render(replies)
+            await self.render(replies)

@@ -45,6 +45,7 @@ class OutboxSender:
         self.max_attempts = max_attempts
         # Messages per second per kind of transport: the channel's own limits, or the provider's.
         self._limiters = {kind: AsyncLimiter(rate, 1) for kind, rate in (rates or {}).items()}
+        self._pass = asyncio.Lock()  # two passes at once could both send the same row
 
     def _route(self, message: Outgoing) -> str:
         """The transport key: "sms", "email", or "push:<channel>" for a chat message."""
@@ -54,10 +55,11 @@ class OutboxSender:
 
     async def send_due(self, limit: int = 100) -> int:
         """Send what is due now; returns how many messages were handled (sent or not)."""
-        rows = self.store.due_messages(self.clock(), limit)
-        for row in rows:
-            await self._send(Outgoing.from_row(row))
-        return len(rows)
+        async with self._pass:
+            rows = self.store.due_messages(self.clock(), limit)
+            for row in rows:
+                await self._send(Outgoing.from_row(row))
+            return len(rows)
 
     async def _send(self, message: Outgoing) -> None:
         route = self._route(message)
