@@ -14,11 +14,14 @@ message) is temporary and retried.
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import html
+import io
 import re
 import ssl
 from datetime import UTC, datetime
+from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import TextIO
@@ -64,6 +67,18 @@ def html_body(text: str, title: str) -> str:
 def _escape(text: str) -> str:
     """Element content only needs &, < and > escaped; apostrophes stay readable in the source."""
     return html.escape(text, quote=False)
+
+
+# Headers fold only past RFC 5322's 998 characters: Python's folding of a line around encoded
+# words drops the space between them ("été validées" arrived as "étévalidées").
+SEND_POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
+def flatten(mail: EmailMessage) -> bytes:
+    """The message as sent over SMTP (CRLF line ends), without the folding bug."""
+    buffer = io.BytesIO()
+    BytesGenerator(buffer, policy=SEND_POLICY).flatten(mail)
+    return buffer.getvalue()
 
 
 def render_email(message: Outgoing, sender: str, now: datetime | None = None) -> EmailMessage:
@@ -113,7 +128,7 @@ class SmtpEmail:
         self.tls_context = tls_context
 
     async def send(self, message: Outgoing) -> None:
-        mail = render_email(message, self.sender)
+        mail = flatten(render_email(message, self.sender))
         try:
             await aiosmtplib.send(
                 mail, sender=parseaddr(self.sender)[1], recipients=[message.recipient],
