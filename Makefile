@@ -34,6 +34,7 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_engine
 	$(BIN)/python -m bench.bench_telegram
+	$(BIN)/python -m bench.bench_sender
 
 demo-reset:
 	rm -f $(DB) $(DB)-wal $(DB)-shm

@@ -44,7 +44,9 @@ class OutboxSender:
         self.clock = clock
         self.max_attempts = max_attempts
         # Messages per second per kind of transport: the channel's own limits, or the provider's.
-        self._limiters = {kind: AsyncLimiter(rate, 1) for kind, rate in (rates or {}).items()}
+        # One message per 1/rate seconds, without a burst: a burst of `rate` at once could itself
+        # exceed what Telegram tolerates in one second.
+        self._limiters = {kind: AsyncLimiter(1, 1 / rate) for kind, rate in (rates or {}).items()}
         self._pass = asyncio.Lock()  # two passes at once could both send the same row
 
     def _route(self, message: Outgoing) -> str:
