@@ -1,4 +1,4 @@
-"""Telegram webhook mode on the bot's own HTTP server, and how a transport is chosen."""
+"""Telegram webhook mode and transport choice, and the configuration of every channel."""
 
 from __future__ import annotations
 
@@ -116,3 +116,32 @@ def test_a_refused_token_stops_with_one_line(double, tmp_path, transport):
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
         "error: Telegram refused TELEGRAM_BOT_TOKEN (check it with BotFather)")
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"SMTP_HOST": "smtp.example.org"}, "MAIL_FROM must be set"),
+    ({"SMTP_HOST": "smtp.example.org", "MAIL_FROM": "x@example.org", "SMTP_SECURITY": "ssl"},
+     "must be none, starttls or tls"),
+    ({"SMTP_HOST": "smtp.example.org", "MAIL_FROM": "x@example.org", "SMTP_PORT": "abc"},
+     "SMTP_PORT: 'abc' is not a port number"),
+    ({"SMS_GATEWAY_URL": "https://api.twilio.com", "SMS_ACCOUNT_SID": "AC1"},
+     "SMS_AUTH_TOKEN, SMS_FROM must be set with SMS_GATEWAY_URL"),
+    ({"SMS_GATEWAY_URL": "api.twilio.com"}, "is not an http(s) URL"),
+    ({"SMS_RATE_PER_S": "fast"}, "SMS_RATE_PER_S: 'fast' is not a number"),
+])
+def test_sending_configuration_mistakes(env, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load(None, None, env)
+
+
+def test_sending_configuration_and_defaults():
+    config = load(None, None, {
+        "SMTP_HOST": "smtp.example.org", "SMTP_SECURITY": "tls", "MAIL_FROM": "ecole@example.org",
+        "SMTP_USER": "ecole", "SMTP_PASSWORD": "s3cret",
+        "SMS_GATEWAY_URL": "https://api.twilio.com/", "SMS_ACCOUNT_SID": "AC1",
+        "SMS_AUTH_TOKEN": "tok", "SMS_FROM": "+33700000000", "MAIL_RATE_PER_S": "2"})
+    assert (config.smtp.port, config.smtp.security, config.smtp.user) == (465, "tls", "ecole")
+    assert config.sms.url == "https://api.twilio.com" and config.sms.sender == "+33700000000"
+    assert config.rates == {"push:telegram": 30.0, "sms": 5.0, "email": 2.0}
+    default = load(None, None, {})
+    assert default.smtp is None and default.sms is None  # printed and kept
