@@ -35,6 +35,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_engine
 	$(BIN)/python -m bench.bench_telegram
 	$(BIN)/python -m bench.bench_sender
+	$(BIN)/python -m bench.bench_reminders
 
 demo-reset:
 	rm -f $(DB) $(DB)-wal $(DB)-shm

@@ -6,6 +6,7 @@ Commands:
   council   record the class council's provisional opinion for students
   outbox    list what was queued (SMS, e-mails, chat messages): sent, pending, or set aside
             with the reason
+  remind    queue the reminders due now (--dry-run: only list them), for cron
   demo      load the demo data into the database (done automatically on first use)
 """
 
@@ -42,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
                                        "recommendation;motivation")
     commands.add_parser("outbox", help="list the outbox")
     commands.add_parser("demo", help="load the demo data")
+    remind = commands.add_parser("remind", help="queue the reminders due now (for cron)")
+    remind.add_argument("--dry-run", action="store_true", help="only list them; queue nothing")
     return parser
 
 
@@ -89,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"#{message['id']} {message['status']} tries={message['attempts']}{problem} "
                       f"{format_message(message)}")
             return 0
+        if args.command == "remind":
+            from .reminders import command
+
+            return command(app.store, app.clock(), args.dry_run)
         if args.command == "demo":
             print("demo data loaded")
             return 0

@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 
+from . import reminders
 from .bootstrap import App, make_sender
 from .channels.telegram.channel import ALLOWED_UPDATES
 from .channels.terminal import TerminalChat
@@ -53,7 +54,8 @@ async def run_telegram(app: App, stop: asyncio.Event) -> None:
     settings = app.config.telegram
     transport = telegram_transport(app, settings)
     sender = make_sender(app, sys.stdout, transport.channel.api)
-    tasks = [asyncio.create_task(sweep_idle(app, stop)), asyncio.create_task(sender.run(stop))]
+    tasks = [asyncio.create_task(sweep_idle(app, stop)), asyncio.create_task(sender.run(stop)),
+             asyncio.create_task(reminders.run_reminders(app.store, app.clock, stop))]
     webhook_params = None
     if settings.webhook_url is not None:
         webhook_params = {"url": settings.webhook_url.rstrip("/") + WEBHOOK_PATH
@@ -103,7 +105,8 @@ def _is_refused_token(exc: Exception) -> bool:
 async def run_terminal(app: App, address: str) -> int:
     stop = asyncio.Event()
     sender = make_sender(app, sys.stdout)
-    tasks = [asyncio.create_task(sweep_idle(app, stop)), asyncio.create_task(sender.run(stop))]
+    tasks = [asyncio.create_task(sweep_idle(app, stop)), asyncio.create_task(sender.run(stop)),
+             asyncio.create_task(reminders.run_reminders(app.store, app.clock, stop))]
     try:
         return await TerminalChat(app.engine, sender, address=address).run()
     finally:

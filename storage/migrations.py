@@ -74,7 +74,13 @@ def _initial(db: Database) -> None:
     db["audit_log"].create_index(["student_id"])
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_initial]
+def _reminder_settings(db: Database) -> None:
+    # Per-school reminder rules; no row or NULL: the defaults (7, 2, 0 days; 08:00-20:00).
+    db["reminder_settings"].create({"uai": str, "offsets": str, "hours": str}, pk="uai",
+                                   foreign_keys=[("uai", "schools")])
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_initial, _reminder_settings]
 
 
 def apply(db: Database) -> int:

@@ -266,10 +266,8 @@ def test_a_school_s_own_rules(store):
     assert len(planner.plan(store, utc(2026, 11, 29, 7), settings)) == 4  # Paris: the defaults
 
 
-def test_settings_table_when_the_schema_has_it(store):
-    assert queries.settings(store) == Settings()
-    store.conn.execute("CREATE TABLE reminder_settings (uai TEXT PRIMARY KEY, offsets TEXT, "
-                       "hours TEXT)")
+def test_per_school_settings_from_the_settings_table(store):
+    assert queries.settings(store) == Settings()  # no row: the defaults everywhere
     store.conn.execute("INSERT INTO reminder_settings VALUES (?, '3', '09:00-18:00'), "
                        "(?, NULL, '08:30-19:00')", (AIME_CESAIRE, JEAN_MOULIN))
     loaded = queries.settings(store)
@@ -315,6 +313,16 @@ async def test_the_bot_s_loop_queues_what_is_due(store):
     await asyncio.wait_for(task, 5)
     reminders = [m for m in store.outbox() if (m["dedupe_key"] or "").startswith("remind:")]
     assert len(reminders) == 4
+
+
+async def test_the_bot_s_loop_stops_when_cancelled(store):
+    task = asyncio.create_task(planner.run_reminders(store, Clock(D7_PARIS), asyncio.Event(),
+                                                     every=0.01))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 5)
+    assert len([m for m in store.outbox() if (m["dedupe_key"] or "").startswith("remind:")]) == 4
 
 
 # ---- a whole campaign on a fake clock ------------------------------------------------------------
@@ -482,8 +490,9 @@ async def test_a_whole_campaign(tmp_path, interrupt):
     assert all(m["status"] == "sent" for m in reminders)
     for m in reminders:
         student = m["dedupe_key"].split(":")[2]
-        local = datetime.fromisoformat(m["created_at"]).astimezone(_school_tz(store, student))
-        assert time(8) <= local.time() < time(20), m
+        for moment in (m["created_at"], m["sent_at"]):
+            local = datetime.fromisoformat(moment).astimezone(_school_tz(store, student))
+            assert time(8) <= local.time() < time(20), m
         assert _pending_when_sent(store, m), m
     bodies = {(m["recipient"], m["dedupe_key"].split(":")[-1], m["dedupe_key"].split(":")[3]): m["body"]
               for m in reminders}
