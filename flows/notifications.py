@@ -1,7 +1,7 @@
 """Telling families that something was published for them, on the channel they use.
 
-A guardian is told on every chat bound to their account; a guardian with no bound chat is told by
-SMS when a mobile is known; otherwise not at all (they will see it at their next visit). Each
+A guardian is told on the chat they last logged in from (kept after the session ends), else by SMS
+when a mobile is known; otherwise not at all (they will see it at their next visit). Each
 notification has a dedupe key, so publishing twice does not notify twice.
 """
 
@@ -15,11 +15,11 @@ from .texts import t
 
 
 def channels_of(store: Store, guardian: Guardian) -> list[tuple[str, str]]:
-    """(kind, recipient) to reach a guardian: bound chats first, else the mobile by SMS."""
+    """(kind, recipient) to reach a guardian: the chat they use, else the mobile by SMS."""
     account = store.account_of(AccountKind.GUARDIAN, guardian.id)
-    chats = store.bindings_of(account.id) if account is not None and account.id else []
-    if chats:
-        return [("push", f"{channel}:{address}") for channel, address in chats]
+    chat = store.latest_chat(account.id) if account is not None and account.id else None
+    if chat is not None and account.status == "active":
+        return [("push", f"{chat[0]}:{chat[1]}")]
     return [("sms", guardian.mobile)] if guardian.mobile else []
 
 

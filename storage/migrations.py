@@ -80,7 +80,17 @@ def _reminder_settings(db: Database) -> None:
                                    foreign_keys=[("uai", "schools")])
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_initial, _reminder_settings]
+def _known_chats(db: Database) -> None:
+    # The chat each account last logged in from, kept after the session ends: reminders and
+    # notifications reach families there. A chat belongs to the last account that logged in from it.
+    db["known_chats"].create({"channel": str, "address": str, "account_id": int,
+                              "last_login_at": str}, pk=("channel", "address"),
+                             foreign_keys=[("account_id", "accounts")])
+    db["known_chats"].create_index(["account_id", "last_login_at"])
+    db.execute("INSERT INTO known_chats SELECT channel, address, account_id, bound_at FROM bindings")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_initial, _reminder_settings, _known_chats]
 
 
 def apply(db: Database) -> int:

@@ -89,12 +89,13 @@ def acknowledgement_candidates(store: SqliteStore, uais: Iterable[str]) -> list[
 
 
 def latest_chats(store: SqliteStore) -> dict[str, tuple[str, str]]:
-    """The most recently bound chat of every active guardian account, by guardian id."""
+    """The chat every active guardian account last logged in from (kept after the session ended),
+    by guardian id."""
     rows = store.conn.execute(
-        "SELECT a.person_id, b.channel, b.address FROM bindings b "
-        "JOIN accounts a ON a.id = b.account_id "
+        "SELECT a.person_id, k.channel, k.address FROM known_chats k "
+        "JOIN accounts a ON a.id = k.account_id "
         "WHERE a.kind = ? AND a.status = 'active' "
-        "ORDER BY a.person_id, b.bound_at, b.channel, b.address", (AccountKind.GUARDIAN.value,))
+        "ORDER BY a.person_id, k.last_login_at, k.channel, k.address", (AccountKind.GUARDIAN.value,))
     return {person: (channel, address) for person, channel, address in rows}  # the last one wins
 
 

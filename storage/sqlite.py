@@ -218,10 +218,17 @@ class SqliteStore:
         return account
 
     def bind(self, channel: str, address: str, account_id: int, at: datetime) -> None:
-        self.conn.execute(
-            "INSERT INTO bindings (channel, address, account_id, bound_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (channel, address) DO UPDATE SET account_id = excluded.account_id, "
-            "bound_at = excluded.bound_at", (channel, address, account_id, _ts(at)))
+        for table, column in (("bindings", "bound_at"), ("known_chats", "last_login_at")):
+            self.conn.execute(
+                f"INSERT INTO {table} (channel, address, account_id, {column}) VALUES (?, ?, ?, ?) "
+                f"ON CONFLICT (channel, address) DO UPDATE SET account_id = excluded.account_id, "
+                f"{column} = excluded.{column}", (channel, address, account_id, _ts(at)))
+
+    def latest_chat(self, account_id: int) -> tuple[str, str] | None:
+        """The chat the account last logged in from, even after that session ended."""
+        row = self._one("SELECT channel, address FROM known_chats WHERE account_id = ? "
+                        "ORDER BY last_login_at DESC LIMIT 1", account_id)
+        return (row["channel"], row["address"]) if row else None
 
     def unbind(self, channel: str, address: str) -> None:
         self.conn.execute("DELETE FROM bindings WHERE channel = ? AND address = ?",
