@@ -48,9 +48,11 @@ class PlannedReminder:
     recipient: str
     body: str
     dedupe_key: str
+    send_by: datetime | None = None  # the sender sets it aside after this moment
 
     def message(self) -> OutMessage:
-        return OutMessage(self.kind, self.recipient, self.body, dedupe_key=self.dedupe_key)
+        return OutMessage(self.kind, self.recipient, self.body, dedupe_key=self.dedupe_key,
+                          expires_at=self.send_by)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class _Due:
     slot: rules.Slot
     date: str
     last_day: bool
+    send_by: datetime  # not sent after this: end of today's sending hours, or the deadline
 
 
 def _due_by_school(store: SqliteStore, action: rules.Action, now: datetime,
@@ -78,7 +81,8 @@ def _due_by_school(store: SqliteStore, action: rules.Action, now: datetime,
             continue  # the window was not open yet at the reminder's time
         calendar = Calendar(tz.key, {window.key: window})
         due[uai] = _Due(window, slot, calendar.local_date(window.closes),
-                        calendar.local_date(now) == calendar.local_date(window.closes))
+                        calendar.local_date(now) == calendar.local_date(window.closes),
+                        rules.send_by(now, window.closes, school_rules, tz))
     return due
 
 
@@ -121,7 +125,7 @@ def _plan_action(store: SqliteStore, action: rules.Action, due_by_school: dict[s
                                due.slot.offset)
         yield PlannedReminder(row.guardian_id, row.student_id, row.uai, action.key,
                               due.window.closes, due.slot.offset.label, due.slot.at, *routed,
-                              _body(action, row.prenom, due), key)
+                              _body(action, row.prenom, due), key, due.send_by)
 
 
 def plan(store: SqliteStore, now: datetime,

@@ -156,6 +156,7 @@ class OutMessage:
     body: str
     subject: str = ""
     dedupe_key: str | None = None
+    expires_at: datetime | None = None  # not to be sent after this (a reminder past 20:00)
 
 
 @dataclass

@@ -202,3 +202,10 @@ def parse_hours(text: str) -> tuple[time, time]:
     if not sep:
         raise ValueError(f"'{text}' is not HH:MM-HH:MM")
     return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def send_by(now: datetime, deadline: datetime, rules: Rules, tz: ZoneInfo) -> datetime:
+    """The last moment a reminder due `now` may leave: the end of today's sending hours in the
+    school's time zone, and never after the deadline (a backlog must not send it at night)."""
+    end_of_hours = datetime.combine(now.astimezone(tz).date(), rules.end, tz)
+    return min(end_of_hours, deadline)

@@ -90,7 +90,13 @@ def _known_chats(db: Database) -> None:
     db.execute("INSERT INTO known_chats SELECT channel, address, account_id, bound_at FROM bindings")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_initial, _reminder_settings, _known_chats]
+def _outbox_expiry(db: Database) -> None:
+    # A message that must not leave after a moment (a reminder outside the sending hours).
+    db["outbox"].add_column("expires_at", str)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_initial, _reminder_settings, _known_chats,
+                                                _outbox_expiry]
 
 
 def apply(db: Database) -> int:

@@ -369,10 +369,10 @@ class SqliteStore:
         """Queue a message; one with a dedupe key already queued is not queued twice."""
         self.conn.execute(
             "INSERT INTO outbox (kind, recipient, subject, body, dedupe_key, created_at, status, "
-            "attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?) "
+            "attempts, next_attempt_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) "
             "ON CONFLICT (dedupe_key) DO NOTHING",
             (message.kind, message.recipient, message.subject, message.body, message.dedupe_key,
-             _ts(at), _ts(at)))
+             _ts(at), _ts(at), _ts(message.expires_at)))
 
     def pending_messages(self, limit: int = 100) -> list[dict]:
         return self._all("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?",

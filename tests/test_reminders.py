@@ -517,3 +517,12 @@ async def test_reminders_missed_while_the_bot_was_down(store):
         ("R-CLAIRE", "E-LUCAS", "d2"), ("R-KARIM", "E-LUCAS", "d2"), ("R-THI", "E-HUGO", "d2"),
         ("R-THI", "E-JADE", "d2")}
     assert planner.enqueue_due(store, utc(2026, 12, 5, 12)) == []
+
+
+def test_a_reminder_expires_at_the_end_of_the_sending_hours(store):
+    planned = planner.plan(store, D7_PARIS)
+    assert planned and all(r.send_by == utc(2026, 11, 29, 19) for r in planned  # 20:00 in Paris
+                           if r.uai == "0699999Z")
+    planner.enqueue_due(store, D7_PARIS)
+    rows = [m for m in store.outbox() if (m["dedupe_key"] or "").startswith("remind:")]
+    assert rows and all(m["expires_at"] for m in rows)

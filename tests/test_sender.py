@@ -141,3 +141,14 @@ async def test_per_chat_pacing(store, clock):
                 assert second - first >= 0.29
         finally:
             await api.aclose()
+
+
+async def test_an_expired_message_is_set_aside_unsent(store, clock):
+    sms = Recording()
+    queue(store, clock, OutMessage("sms", "+33612345678", "rappel",
+                                   expires_at=clock() + timedelta(minutes=5)))
+    clock.advance(minutes=6)  # a backlog delayed it past the end of the sending hours
+    await OutboxSender(store, {"sms": sms}, clock).send_due()
+    assert sms.sent == []
+    assert (store.outbox()[0]["status"], store.outbox()[0]["last_error"]) == (
+        "failed", "expired before it could be sent")

@@ -8,6 +8,7 @@ number, the address does not exist: the sender sets the message aside with the r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -35,11 +36,14 @@ class Outgoing:
     subject: str = ""
     dedupe_key: str | None = None
     attempts: int = 0
+    expires_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: dict) -> Outgoing:
+        expires = row.get("expires_at")
         return cls(row["id"], row["kind"], row["recipient"], row["body"], row["subject"] or "",
-                   row["dedupe_key"], row["attempts"] or 0)
+                   row["dedupe_key"], row["attempts"] or 0,
+                   datetime.fromisoformat(expires) if expires else None)
 
 
 class Transport(Protocol):

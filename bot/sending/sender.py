@@ -64,6 +64,9 @@ class OutboxSender:
             return len(rows)
 
     async def _send(self, message: Outgoing) -> None:
+        if message.expires_at is not None and self.clock() > message.expires_at:
+            self._record(message, PermanentFailure("expired before it could be sent"))
+            return
         route = self._route(message)
         transport = self.transports.get(route) or self.transports.get(message.kind)
         if transport is None:
