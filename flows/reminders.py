@@ -23,8 +23,10 @@ Choices, where the issue is silent:
 - A reminder only reminds of what was already to be done at its time: an offset whose time is
   before the action became possible (the window's opening, the opinion's publication) is not sent,
   so a late publication does not trigger a "7 days" reminder at once; the next offset is sent.
-- Route: the guardian's bound chat (the most recently bound one), else an SMS to the mobile on
-  file, else nothing (e-mail is not a reminder channel).
+- Route: the chat the guardian last logged in from (remembered after the session ends), else an
+  SMS to the mobile on file, else nothing (e-mail is not a reminder channel).
+- A queued reminder expires at the end of that day's sending hours (or at the deadline): a sender
+  with a backlog sets it aside rather than send it at night.
 """
 
 from __future__ import annotations
