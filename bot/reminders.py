@@ -24,10 +24,10 @@ from zoneinfo import ZoneInfo
 from flows import reminders as rules
 from flows.calendar import Calendar, Window
 from flows.model import OutMessage
+from flows.notifications import route
 from flows.texts import t
 from storage import SqliteStore
 from storage import reminders as queries
-from storage.sqlite import SYNCHRONOUS_MODES
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def _plan_action(store: SqliteStore, action: rules.Action, due_by_school: dict[s
         due = due_by_school[row.uai]
         if not _eligible(action, row, due):
             continue
-        routed = rules.route(chats.get(row.guardian_id), row.mobile)
+        routed = route(chats.get(row.guardian_id), row.mobile)
         if routed is None:
             continue
         key = rules.dedupe_key(row.guardian_id, row.student_id, action, due.window.closes,
@@ -157,7 +157,8 @@ def enqueue_due(store: SqliteStore, now: datetime, settings: rules.Settings | No
     if not dry_run:
         for first in range(0, len(planned), batch):
             with store.transaction():
-                queries.enqueue(store, (r.message() for r in planned[first:first + batch]), now)
+                for reminder in planned[first:first + batch]:
+                    store.enqueue(reminder.message(), now)
     return planned
 
 
@@ -198,11 +199,6 @@ class _Worker:
             self.store = None
 
 
-def _synchronous(store: SqliteStore) -> str:
-    level = store.conn.execute("PRAGMA synchronous").fetchone()[0]
-    return SYNCHRONOUS_MODES[level]
-
-
 async def run_reminders(store: SqliteStore, clock: Callable[[], datetime], stop: asyncio.Event,
                         every: float = REMIND_EVERY_SECONDS,
                         settings: rules.Settings | None = None) -> None:
@@ -212,7 +208,7 @@ async def run_reminders(store: SqliteStore, clock: Callable[[], datetime], stop:
     failing pass is logged and the next one tries again.
     """
     loop = asyncio.get_running_loop()
-    worker = _Worker(str(store.path), _synchronous(store), settings)
+    worker = _Worker(str(store.path), store.synchronous, settings)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reminders") as pool:
         try:
             while not stop.is_set():

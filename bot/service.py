@@ -58,10 +58,10 @@ async def run_telegram(app: App, stop: asyncio.Event) -> None:
              asyncio.create_task(reminders.run_reminders(app.store, app.clock, stop))]
     webhook_params = None
     if settings.webhook_url is not None:
-        webhook_params = {"url": settings.webhook_url.rstrip("/") + WEBHOOK_PATH
-                          if not settings.webhook_url.endswith(WEBHOOK_PATH)
-                          else settings.webhook_url,
-                          "secret_token": settings.webhook_secret,
+        url = settings.webhook_url.rstrip("/")
+        if not url.endswith(WEBHOOK_PATH):
+            url += WEBHOOK_PATH
+        webhook_params = {"url": url, "secret_token": settings.webhook_secret,
                           "allowed_updates": ALLOWED_UPDATES}
         http_app = create_app(transport.feed, settings.webhook_secret)
         tasks.append(asyncio.create_task(

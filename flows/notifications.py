@@ -14,13 +14,21 @@ from .ports import Store
 from .texts import t
 
 
+def route(chat: tuple[str, str] | None, mobile: str | None) -> tuple[str, str] | None:
+    """(kind, recipient) of an outbox message: the chat the guardian uses, else SMS, else None."""
+    if chat is not None:
+        return "push", f"{chat[0]}:{chat[1]}"
+    if mobile:
+        return "sms", mobile
+    return None
+
+
 def channels_of(store: Store, guardian: Guardian) -> list[tuple[str, str]]:
     """(kind, recipient) to reach a guardian: the chat they use, else the mobile by SMS."""
     account = store.account_of(AccountKind.GUARDIAN, guardian.id)
-    chat = store.latest_chat(account.id) if account is not None and account.id else None
-    if chat is not None and account.status == "active":
-        return [("push", f"{chat[0]}:{chat[1]}")]
-    return [("sms", guardian.mobile)] if guardian.mobile else []
+    active = account is not None and account.id is not None and account.status == "active"
+    routed = route(store.latest_chat(account.id) if active else None, guardian.mobile)
+    return [routed] if routed else []
 
 
 def notify_opinion_published(store: Store, student: Student, published_at: datetime) -> int:

@@ -169,15 +169,6 @@ def acknowledgement_reminded(guardian_id: str, editor_guardian_id: str | None) -
     return editor_guardian_id is None or editor_guardian_id == guardian_id
 
 
-def route(chat: tuple[str, str] | None, mobile: str | None) -> tuple[str, str] | None:
-    """(kind, recipient) of the outbox message: the bound chat, else SMS, else None."""
-    if chat is not None:
-        return "push", f"{chat[0]}:{chat[1]}"
-    if mobile:
-        return "sms", mobile
-    return None
-
-
 def dedupe_key(guardian_id: str, student_id: str, action: Action, deadline: datetime,
                offset: Offset) -> str:
     """At most once per guardian, student, deadline (a moved deadline is a new one) and offset."""

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
 from typing import NamedTuple
 
 from flows.calendar import Window
-from flows.model import AccountKind, OutMessage, Step
+from flows.model import AccountKind, Step
 from flows.reminders import CONCERNED_LEVEL, Rules, Settings, parse_hours, parse_offsets
 
 from .sqlite import SqliteStore, _dt
@@ -106,12 +105,6 @@ def already_queued(store: SqliteStore, keys: Iterable[str]) -> set[str]:
                               "WHERE dedupe_key IN (SELECT value FROM json_each(?))",
                               (json.dumps(list(keys)),))
     return {key for (key,) in rows}
-
-
-def enqueue(store: SqliteStore, messages: Iterable[OutMessage], at: datetime) -> None:
-    """Queue messages in the current transaction; a dedupe key already queued is skipped."""
-    for message in messages:
-        store.enqueue(message, at)
 
 
 def settings(store: SqliteStore, default: Rules | None = None) -> Settings:

@@ -58,6 +58,7 @@ class SqliteStore:
         if synchronous.upper() not in SYNCHRONOUS_MODES:
             raise StorageError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
         self.path = Path(path)
+        self.synchronous = synchronous.upper()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None)

@@ -19,6 +19,7 @@ from bot import reminders as planner
 from flows.calendar import AVIS, INTENTIONS, day_window
 from flows.engine import Engine
 from flows.model import Account, AccountKind, Avis, Step, Voie
+from flows.notifications import route
 from flows.reminders import (
     Offset,
     Rules,
@@ -31,7 +32,6 @@ from flows.reminders import (
     parse_hours,
     parse_offsets,
     reminds,
-    route,
     schedule,
     send_time,
 )
