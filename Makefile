@@ -36,6 +36,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_telegram
 	$(BIN)/python -m bench.bench_sender
 	$(BIN)/python -m bench.bench_reminders
+	$(BIN)/python -m bench.bench_import
 
 demo-reset:
 	rm -f $(DB) $(DB)-wal $(DB)-shm

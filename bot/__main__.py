@@ -4,10 +4,17 @@ Commands:
   run       start the bot: Telegram when a token is configured, else the terminal chat
   chat      talk to the bot in this terminal (works with piped input)
   council   record the class council's provisional opinion for students
+  proposals record the council's proposals (step 3); decision: the head's decision
+  publish   publish a class's recorded results (notifies the families)
+  followup  who has not acted, per class; export: requests, answers, decisions as CSV
   outbox    list what was queued (SMS, e-mails, chat messages): sent, pending, or set aside
             with the reason
   remind    queue the reminders due now (--dry-run: only list them), for cron
   demo      load the demo data into the database (done automatically on first use)
+  import-base  load the school base from CSV files (schools, students, guardians)
+  calendar  show or set a school's campaign calendar (show, set, import)
+  staff     the school console's staff accounts (add, list, unlock); the console is served at
+            /console/ by `run`
 """
 
 from __future__ import annotations
@@ -17,9 +24,10 @@ import asyncio
 import logging
 import sys
 
-from . import service
-from .bootstrap import App, build
+from . import results_cli, school_cli, service
+from .bootstrap import build
 from .config import ConfigError, load
+from .console import cli as staff_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,40 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--address", default="local",
                       help="which terminal conversation to use (default: local)")
-    council = commands.add_parser("council", help="record a council's provisional opinion")
-    council.add_argument("--student", help="student id, e.g. E-LUCAS")
-    council.add_argument("--avis", help="avis per intention in rank order, comma separated: "
-                                        "favorable, réservé, défavorable")
-    council.add_argument("--recommendation", default="", help="gt, pro, cap, or empty")
-    council.add_argument("--motivation", default="", help="the council's motivation")
-    council.add_argument("--csv", help="a CSV file: student_id;avis_1;avis_2;avis_3;"
-                                       "recommendation;motivation")
     commands.add_parser("outbox", help="list the outbox")
     commands.add_parser("demo", help="load the demo data")
     remind = commands.add_parser("remind", help="queue the reminders due now (for cron)")
     remind.add_argument("--dry-run", action="store_true", help="only list them; queue nothing")
+    school_cli.add_parsers(commands)  # import-base, calendar
+    results_cli.add_parsers(commands)  # council, proposals, decision, publish, followup, export
+    staff_cli.add_parsers(commands)  # staff add, list, unlock (bot/console/cli.py)
     return parser
-
-
-def _council(app: App, args: argparse.Namespace) -> int:
-    from . import council
-
-    try:
-        if args.csv:
-            with open(args.csv, encoding="utf-8") as handle:
-                rows = council.rows_from_csv(handle.read())
-        else:
-            if not args.student or not args.avis:
-                raise council.CouncilInputError("give --student and --avis, or --csv")
-            rows = [(args.student, [council.parse_avis(a) for a in args.avis.split(",")],
-                     council.parse_voie(args.recommendation), args.motivation)]
-        for student_id, avis, recommendation, motivation in rows:
-            council.record(app.store, student_id, avis, recommendation, motivation, app.clock())
-            print(f"recorded and published: {student_id} ({len(avis)} avis)")
-    except (council.CouncilInputError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(service.run(app))
         if args.command == "chat":
             return asyncio.run(service.run_terminal(app, args.address))
-        if args.command == "council":
-            return _council(app, args)
+        if args.command in results_cli.COMMANDS:
+            return results_cli.command(app.store, args, app.clock())
         if args.command == "outbox":
             from .console_outbox import format_message
 
@@ -96,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
             from .reminders import command
 
             return command(app.store, app.clock(), args.dry_run)
+        if args.command in school_cli.COMMANDS:
+            return school_cli.command(app.store, args, app.clock().date())
+        if args.command == "staff":
+            return staff_cli.command(app, args)
         if args.command == "demo":
             print("demo data loaded")
             return 0

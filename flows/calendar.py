@@ -88,3 +88,19 @@ def day_window(key: str, first: date, last: date, timezone: str) -> Window:
     opens = datetime.combine(first, time(0, 0), tz)
     closes = datetime.combine(last + timedelta(days=1), time(0, 0), tz) - timedelta(microseconds=1)
     return Window(key, opens, closes)
+
+
+def check_order(windows: dict[str, Window]) -> None:
+    """Refuse a calendar whose windows overlap or break the campaign order.
+
+    Each window must close no earlier than it opens, and open strictly after the previous window
+    (in `WINDOW_ORDER`) closes: the steps follow one another, so a family is never asked two
+    things at once. Missing windows are skipped (a school sets its calendar step by step).
+    """
+    ordered = [windows[key] for key in WINDOW_ORDER if key in windows]
+    for window in ordered:
+        if window.closes < window.opens:
+            raise DomainError("calendar.range", window=window.key)
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        if later.opens <= earlier.closes:
+            raise DomainError("calendar.order", earlier=earlier.key, later=later.key)

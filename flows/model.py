@@ -136,7 +136,46 @@ class CouncilOpinion:
     avis: tuple[Avis, ...]
     recommendation: Voie | None
     motivation: str
-    published_at: datetime
+    published_at: datetime | None  # None: recorded by the school, not yet shown to families
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One *proposition d'orientation* of the class council (step 3), ranked from 1."""
+
+    student_id: str
+    rank: int
+    voie: Voie
+    detail: str = ""  # e.g. the métier or formation the council has in mind
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ProposalAnswer:
+    """The family's answer to one proposal: *D'accord* (agree) or *Pas d'accord*. Final."""
+
+    student_id: str
+    rank: int
+    guardian_id: str
+    agree: bool
+    at: datetime
+
+
+class DecisionSource(StrEnum):
+    FAMILY = "family"  # the family agreed with a proposal
+    HEAD = "head"  # the head of school decided after meeting a family that disagreed
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The *décision d'orientation*, dated; a head's decision may be appealed."""
+
+    student_id: str
+    voie: Voie
+    detail: str
+    decided_at: datetime
+    source: DecisionSource
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True)

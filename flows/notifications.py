@@ -31,16 +31,18 @@ def channels_of(store: Store, guardian: Guardian) -> list[tuple[str, str]]:
     return [routed] if routed else []
 
 
-def notify_opinion_published(store: Store, student: Student, published_at: datetime) -> int:
-    """Queue "the council's opinion is published" for the student's guardians; returns how many."""
+def notify_published(store: Store, student: Student, what: str, published_at: datetime) -> int:
+    """Queue "something is published for your child" (`what`: opinion, proposal or decision) for
+    the student's guardians; returns how many messages were queued."""
     count = 0
     for guardian in store.guardians_of(student.id):
         if student.id in store.flagged_links(guardian.id):
             continue
         for kind, recipient in channels_of(store, guardian):
             store.enqueue(OutMessage(
-                kind, recipient, t("notify.opinion", prenom=student.prenom),
-                dedupe_key=f"notify:opinion:{student.id}:{published_at.isoformat()}:{recipient}"),
+                kind, recipient, t(f"notify.{what}", prenom=student.prenom),
+                dedupe_key=f"notify:{what}:{student.id}:{published_at.isoformat()}:{recipient}"),
                 published_at)
             count += 1
     return count
+

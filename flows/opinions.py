@@ -10,7 +10,7 @@ from .model import Acknowledgement, CouncilOpinion, RequestSet
 
 def visible(opinion: CouncilOpinion | None, now: datetime) -> CouncilOpinion | None:
     """An opinion is shown to families only once the school has published it."""
-    if opinion is None or opinion.published_at > now:
+    if opinion is None or opinion.published_at is None or opinion.published_at > now:
         return None
     return opinion
 

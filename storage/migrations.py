@@ -95,8 +95,48 @@ def _outbox_expiry(db: Database) -> None:
     db["outbox"].add_column("expires_at", str)
 
 
+def _step_three(db: Database) -> None:
+    # Step 3: the council's proposals, the family's final answers, the decision d'orientation.
+    db["proposals"].create({"student_id": str, "rank": int, "voie": str, "detail": str,
+                            "published_at": str}, pk=("student_id", "rank"))
+    db["proposal_answers"].create({"student_id": str, "rank": int, "guardian_id": str,
+                                   "agree": int, "at": str}, pk=("student_id", "rank"))
+    db["decisions"].create({"student_id": str, "voie": str, "detail": str, "decided_at": str,
+                            "source": str, "published_at": str}, pk="student_id")
+    db["students"].create_index(["uai", "class_name"])
+
+
+def _staff_console(db: Database) -> None:
+    # The school's web console: staff accounts of one school each (log-in names unique across
+    # schools), and their sessions; a session's random token is stored only as its SHA-256.
+    db["staff_accounts"].create({
+        "id": int, "uai": str, "login": str, "role": str, "password_hash": str,
+        "failed_logins": int, "locked_until": str, "created_at": str}, pk="id",
+        not_null={"uai", "login", "role", "password_hash"}, defaults={"failed_logins": 0},
+        foreign_keys=[("uai", "schools")])
+    db["staff_accounts"].create_index(["login"], unique=True)
+    db["staff_accounts"].create_index(["uai"])
+    db["staff_sessions"].create({"token_hash": str, "staff_id": int, "csrf_token": str,
+                                 "created_at": str, "last_seen_at": str}, pk="token_hash",
+                                not_null={"staff_id", "csrf_token"},
+                                foreign_keys=[("staff_id", "staff_accounts")])
+    db["staff_sessions"].create_index(["staff_id"])
+
+
+def _sms_channel(db: Database) -> None:
+    # The SMS channel, keyed by E.164 number: numbers that sent STOP (no reminders by SMS until
+    # START), the account a number stays bound to once its guardian proved who they are, and the
+    # day an unknown number (a SHA-256 of it, not the number) last got the neutral answer.
+    db["sms_opt_outs"].create({"number": str, "opted_out_at": str}, pk="number")
+    db["sms_trusted"].create({"number": str, "account_id": int, "trusted_at": str}, pk="number",
+                             foreign_keys=[("account_id", "accounts")])
+    db["sms_trusted"].create_index(["account_id"])
+    db["sms_unknown_replies"].create({"number_hash": str, "replied_on": str}, pk="number_hash")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_initial, _reminder_settings, _known_chats,
-                                                _outbox_expiry]
+                                                _outbox_expiry, _step_three, _staff_console,
+                                                _sms_channel]
 
 
 def apply(db: Database) -> int:

@@ -26,9 +26,13 @@ from flows.model import (
     Avis,
     Conversation,
     CouncilOpinion,
+    Decision,
+    DecisionSource,
     Guardian,
     Intention,
     OutMessage,
+    Proposal,
+    ProposalAnswer,
     RequestSet,
     School,
     Step,
@@ -134,6 +138,11 @@ class SqliteStore:
             "SELECT g.* FROM guardians g JOIN guardian_links l ON l.guardian_id = g.id "
             "WHERE l.student_id = ? ORDER BY g.id", student_id)
         return [Guardian(**r) for r in rows]
+
+    def students_of_class(self, uai: str, class_name: str) -> list[Student]:
+        rows = self._all("SELECT * FROM students WHERE uai = ? AND class_name = ? "
+                         "ORDER BY nom, prenom, id", uai, class_name)
+        return [self._student(r) for r in rows]
 
     def calendar(self, uai: str) -> Calendar:
         school = self.school(uai)
@@ -364,6 +373,49 @@ class SqliteStore:
         self.conn.execute("INSERT INTO acknowledgements VALUES (?, ?, ?, ?)",
                           (ack.student_id, ack.step.value, ack.guardian_id, _ts(ack.at)))
 
+    # ---- step 3: proposals, answers, decisions -------------------------------------------------
+
+    def proposals(self, student_id: str) -> list[Proposal]:
+        rows = self._all("SELECT * FROM proposals WHERE student_id = ? ORDER BY rank", student_id)
+        return [Proposal(r["student_id"], r["rank"], Voie(r["voie"]), r["detail"] or "",
+                         _dt(r["published_at"])) for r in rows]
+
+    def save_proposals(self, student_id: str, proposals: list[Proposal]) -> None:
+        """Replace the student's proposals (the council may correct them before any answer)."""
+        self.conn.execute("DELETE FROM proposals WHERE student_id = ?", (student_id,))
+        self.conn.executemany(
+            "INSERT INTO proposals VALUES (?, ?, ?, ?, ?)",
+            [(student_id, p.rank, p.voie.value, p.detail, _ts(p.published_at)) for p in proposals])
+
+    def answers(self, student_id: str) -> list[ProposalAnswer]:
+        rows = self._all("SELECT * FROM proposal_answers WHERE student_id = ? ORDER BY rank",
+                         student_id)
+        return [ProposalAnswer(r["student_id"], r["rank"], r["guardian_id"], bool(r["agree"]),
+                               _dt(r["at"])) for r in rows]
+
+    def save_answer(self, answer: ProposalAnswer) -> None:
+        """An answer is final: a second answer to the same proposal is refused here too."""
+        try:
+            self.conn.execute("INSERT INTO proposal_answers VALUES (?, ?, ?, ?, ?)",
+                              (answer.student_id, answer.rank, answer.guardian_id,
+                               int(answer.agree), _ts(answer.at)))
+        except sqlite3.IntegrityError:
+            raise DomainError("answer.already") from None
+
+    def decision(self, student_id: str) -> Decision | None:
+        row = self._one("SELECT * FROM decisions WHERE student_id = ?", student_id)
+        if row is None:
+            return None
+        return Decision(row["student_id"], Voie(row["voie"]), row["detail"] or "",
+                        _dt(row["decided_at"]), DecisionSource(row["source"]),
+                        _dt(row["published_at"]))
+
+    def save_decision(self, decision: Decision) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
+            (decision.student_id, decision.voie.value, decision.detail, _ts(decision.decided_at),
+             decision.source.value, _ts(decision.published_at)))
+
     # ---- outbox and audit ----------------------------------------------------------------------
 
     def enqueue(self, message: OutMessage, at: datetime) -> None:
@@ -413,3 +465,119 @@ class SqliteStore:
         if student_id is None:
             return self._all("SELECT * FROM audit_log ORDER BY id")
         return self._all("SELECT * FROM audit_log WHERE student_id = ? ORDER BY id", student_id)
+
+    # ==== the school's web console (bot/console): staff accounts, sessions, settings ============
+    # Every query a staff member's request makes is scoped by the UAI of their session; these
+    # methods only store and fetch. Rows are plain dicts.
+
+    def staff_by_login(self, login: str) -> dict | None:
+        return self._one("SELECT * FROM staff_accounts WHERE login = ?", login)
+
+    def staff_member(self, staff_id: int) -> dict | None:
+        return self._one("SELECT * FROM staff_accounts WHERE id = ?", staff_id)
+
+    def staff_of_school(self, uai: str) -> list[dict]:
+        return self._all("SELECT * FROM staff_accounts WHERE uai = ? ORDER BY login", uai)
+
+    def add_staff(self, uai: str, login: str, role: str, password_hash: str, at: datetime) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO staff_accounts (uai, login, role, password_hash, failed_logins, created_at)"
+            " VALUES (?, ?, ?, ?, 0, ?)", (uai, login, role, password_hash, _ts(at)))
+        return cursor.lastrowid
+
+    def set_staff_login_state(self, staff_id: int, failed_logins: int,
+                              locked_until: datetime | None) -> None:
+        self.conn.execute("UPDATE staff_accounts SET failed_logins = ?, locked_until = ? "
+                          "WHERE id = ?", (failed_logins, _ts(locked_until), staff_id))
+
+    def add_staff_session(self, token_hash: str, staff_id: int, csrf_token: str,
+                          at: datetime) -> None:
+        self.conn.execute("INSERT INTO staff_sessions VALUES (?, ?, ?, ?, ?)",
+                          (token_hash, staff_id, csrf_token, _ts(at), _ts(at)))
+
+    def staff_session(self, token_hash: str) -> dict | None:
+        """The session and its staff member (uai, login, role), or None."""
+        return self._one(
+            "SELECT s.token_hash, s.csrf_token, s.created_at, s.last_seen_at, a.id AS staff_id, "
+            "a.uai, a.login, a.role FROM staff_sessions s JOIN staff_accounts a ON a.id = s.staff_id "
+            "WHERE s.token_hash = ?", token_hash)
+
+    def touch_staff_session(self, token_hash: str, at: datetime) -> None:
+        self.conn.execute("UPDATE staff_sessions SET last_seen_at = ? WHERE token_hash = ?",
+                          (_ts(at), token_hash))
+
+    def delete_staff_session(self, token_hash: str) -> None:
+        self.conn.execute("DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash,))
+
+    def delete_staff_sessions_idle_since(self, before: datetime) -> None:
+        self.conn.execute("DELETE FROM staff_sessions WHERE last_seen_at < ?", (_ts(before),))
+
+    def delete_window(self, uai: str, key: str) -> None:
+        self.conn.execute("DELETE FROM calendar_windows WHERE uai = ? AND key = ?", (uai, key))
+
+    def reminder_settings_of(self, uai: str) -> dict | None:
+        """The school's row of `reminder_settings` (offsets, hours; NULL: the default), or None."""
+        return self._one("SELECT offsets, hours FROM reminder_settings WHERE uai = ?", uai)
+
+    def acknowledgement_dates(self, uai: str) -> dict[str, datetime]:
+        """When each family of the school acknowledged the council's opinion, by student id."""
+        rows = self._all("SELECT a.student_id, a.at FROM acknowledgements a JOIN students s "
+                         "ON s.id = a.student_id WHERE s.uai = ? AND a.step = ?", uai,
+                         Step.INTENTIONS.value)
+        return {r["student_id"]: _dt(r["at"]) for r in rows}
+
+    def put_reminder_settings(self, uai: str, offsets: str | None, hours: str | None) -> None:
+        self.db["reminder_settings"].upsert({"uai": uai, "offsets": offsets, "hours": hours},
+                                            pk="uai")
+
+    # ---- SMS channel: inbound de-duplication, STOP / START, numbers kept bound, unknown numbers --
+
+    def inbound_seen(self, channel: str, message_id: str) -> bool:
+        """Whether an inbound with this id was already handled (a redelivery)."""
+        return self._one("SELECT 1 AS seen FROM inbound_seen WHERE channel = ? AND message_id = ?",
+                         channel, message_id) is not None
+
+    def sms_opt_out(self, number: str, at: datetime) -> None:
+        """STOP: no reminder by SMS to this E.164 number until START (the first STOP's date kept)."""
+        self.conn.execute("INSERT OR IGNORE INTO sms_opt_outs (number, opted_out_at) VALUES (?, ?)",
+                          (number, _ts(at)))
+
+    def sms_opt_in(self, number: str) -> bool:
+        """START: reminders by SMS again; True if the number had opted out."""
+        return self.conn.execute("DELETE FROM sms_opt_outs WHERE number = ?", (number,)).rowcount > 0
+
+    def sms_opted_out(self, number: str) -> bool:
+        return self._one("SELECT 1 AS out FROM sms_opt_outs WHERE number = ?", number) is not None
+
+    def sms_opted_out_numbers(self) -> set[str]:
+        return {number for (number,) in self.conn.execute("SELECT number FROM sms_opt_outs")}
+
+    def sms_trust(self, number: str, account_id: int, at: datetime) -> None:
+        """Keep `number` bound to `account_id` after its sessions end (its guardian proved who
+        they are from this number)."""
+        self.conn.execute(
+            "INSERT INTO sms_trusted (number, account_id, trusted_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (number) DO UPDATE SET account_id = excluded.account_id, "
+            "trusted_at = excluded.trusted_at WHERE account_id <> excluded.account_id",
+            (number, account_id, _ts(at)))
+
+    def sms_untrust(self, number: str) -> None:
+        self.conn.execute("DELETE FROM sms_trusted WHERE number = ?", (number,))
+
+    def sms_trusted_account(self, number: str) -> int | None:
+        row = self._one("SELECT account_id FROM sms_trusted WHERE number = ?", number)
+        return row["account_id"] if row else None
+
+    def sms_unknown_reply_due(self, number_hash: str, day: date) -> bool:
+        """Record that an unknown number gets the neutral answer on `day`; False if it already got
+        it that day (one answer a day: an automatic responder cannot start an endless exchange)."""
+        cursor = self.conn.execute(
+            "INSERT INTO sms_unknown_replies (number_hash, replied_on) VALUES (?, ?) "
+            "ON CONFLICT (number_hash) DO UPDATE SET replied_on = excluded.replied_on "
+            "WHERE replied_on <> excluded.replied_on", (number_hash, day.isoformat()))
+        return cursor.rowcount > 0
+
+    def forget_known_chat(self, channel: str, address: str) -> None:
+        """This chat is not where its account is reached (notifications and reminders go elsewhere)."""
+        self.conn.execute("DELETE FROM known_chats WHERE channel = ? AND address = ?",
+                          (channel, address))

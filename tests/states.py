@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 
 from bot import council, demo
@@ -451,3 +452,40 @@ async def _opinion(world: World, d: RecordingDriver) -> None:
 async def _opinion_leave(world: World, d: RecordingDriver) -> None:
     await _opinion(world, d)
     await d.press("Retour à l'accueil Orientation")
+
+
+async def _log_in_again(d: RecordingDriver) -> None:
+    """After days away, Claire's session has ended: she logs in and opens the orientation home."""
+    await d.send("/menu")
+    if "J'ai un compte" in d.labels:
+        await d.press("J'ai un compte")
+        await d.send("c.martin1")
+        await d.send(CLAIRE_PASSWORD)
+    await d.press("Orientation")
+
+
+async def enter_choices_from_intentions(world: World, d: RecordingDriver) -> None:
+    """Step 2 window: Claire takes her intentions as choices and validates them."""
+    world.clock.now = Clock().now + timedelta(days=43)
+    await _log_in_again(d)
+    await d.press("Saisir les choix définitifs")
+    await d.press("Reprendre mes intentions")
+    await d.press("Valider")
+    assert "Vos choix définitifs ont bien été validés" in d.text, d.text
+
+
+@scenario("proposal")
+async def _proposal(world: World, d: RecordingDriver) -> None:
+    """Step 3: the council proposes the 2de professionnelle; Claire opens the proposal."""
+    await _req_done(world, d)
+    await enter_choices_from_intentions(world, d)
+    world.clock.now = Clock().now + timedelta(days=78)
+    council.record_proposals(world.store, "E-LUCAS", [(Voie.PRO, "")], world.clock())
+    await _log_in_again(d)
+    await d.press("Proposition et décision")
+
+
+@scenario("proposal_confirm")
+async def _proposal_confirm(world: World, d: RecordingDriver) -> None:
+    await _proposal(world, d)
+    await d.press("D'accord")

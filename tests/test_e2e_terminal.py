@@ -113,7 +113,7 @@ def test_seed_example_through_the_terminal(tmp_path):
         "\ufeffstudent_id;avis_1;avis_2;avis_3;recommendation;motivation\n"
         "E-LUCAS;Avis favorable;Avis favorable;;2de générale et technologique ou 2de STHR;"
         "Sans objet.\n", encoding="utf-8")
-    assert "recorded and published: E-LUCAS (2 avis)" in bot(
+    assert "recorded 1 opinion(s) and published" in bot(
         db, OPINION_DAY, "council", "--csv", str(csv_file))
 
     # Claire reads it, tries to leave without acknowledging, then acknowledges.

@@ -13,6 +13,7 @@ from transitions import Machine
 from ..texts import has
 from . import access as a
 from . import orientation as o
+from . import proposal as p
 from . import screens
 from .context import Ctx
 from .table import branch, flatten, on
@@ -25,6 +26,7 @@ ANONYMOUS_STATES = (
 SIGNED_IN_STATES = (
     "menu", "account", "contact", "child", "home", "req_edit", "req_voie", "req_item",
     "req_metier", "req_statut", "req_done", "req_view", "opinion", "opinion_leave",
+    "proposal", "proposal_confirm",
 )
 # States whose free-text input is a password or a code: the channel deletes that message.
 SECRET_STATES = frozenset({"act_code", "act_password", "act_password2", "login_pw"})
@@ -142,12 +144,14 @@ TRANSITIONS = flatten([
     # Orientation home.
     branch("edit", ["home", "req_done", "req_view"], o.begin_edit,
            {"ok": "req_edit", "refused": None}),
-    on("view", "home", "req_view"),
+    on("view", "home", "req_view", do=o.set_step),
     branch("opinion", "home", o.open_opinion, {"ok": "opinion", "none": None}),
     on("special", "home", None, do=say("orientation.special_cases")),
+    branch("proposal", "home", p.open_proposal, {"ok": "proposal", "none": None}),
     on("children", "home", "child"),
     on("back", "home", "menu"),
-    # Step 1: entering the intentions.
+    # Steps 1 and 2: entering the intentions, then the choix définitifs.
+    on("copy", "req_edit", None, do=o.copy_intentions),
     branch("add", "req_edit", o.may_add, {"ok": "req_voie", "refused": None}),
     branch("item", "req_edit", o.select_item, {"ok": "req_item", "refused": None}),
     on("cancel", "req_edit", "home", do=o.cancel_edit),
@@ -176,6 +180,13 @@ TRANSITIONS = flatten([
     branch("ok", "opinion_leave", leave_opinion,
            {"home": "home", "menu": "menu", "logout": "welcome"}),
     on("cancel", "opinion_leave", "opinion"),
+    # Step 3: the council's proposals, the family's final answer, the decision.
+    branch("agree", "proposal", p.prepare_answer(True), {"ok": "proposal_confirm", "refused": None}),
+    branch("disagree", "proposal", p.prepare_answer(False),
+           {"ok": "proposal_confirm", "refused": None}),
+    on("back", "proposal", "home"),
+    branch("confirm", "proposal_confirm", p.give_answer, {"ok": "proposal", "refused": "proposal"}),
+    on("cancel", "proposal_confirm", "proposal", do=p.drop_answer),
 ])
 
 MACHINE = Machine(model=None, states=list(SCREENS), transitions=TRANSITIONS, initial="welcome",

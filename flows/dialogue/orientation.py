@@ -1,17 +1,41 @@
-"""Callbacks of the orientation dialogues: choice of child, step 1 entry, opinion and acknowledgement."""
+"""Callbacks of the orientation dialogues: choice of child, entry of the intentions (step 1) and of
+the choix définitifs (step 2), the opinion and its acknowledgement.
+
+Steps 1 and 2 share their dialogue: the conversation holds the step being entered or read
+(`data["step"]`), and texts that differ have a variant key ending in ".choix".
+"""
 
 from __future__ import annotations
 
 from .. import requests as rules
-from ..calendar import INTENTIONS, Calendar
+from ..calendar import CHOIX, INTENTIONS, Calendar
 from ..errors import DomainError
 from ..model import Acknowledgement, CouncilOpinion, Intention, RequestSet, Step, Voie
 from ..opinions import check_may_acknowledge, visible
 from .context import Ctx
-from .recap import mark_for_recap, send_confirmation
+from .recap import mark_for_recap, send_confirmation, step_key
 
-STEP = Step.INTENTIONS
-WINDOW = INTENTIONS
+WINDOWS = {Step.INTENTIONS: INTENTIONS, Step.CHOIX: CHOIX}
+
+
+def step(ctx: Ctx) -> Step:
+    """The step whose requests the dialogue is about; the intentions unless the choix were picked."""
+    return Step.CHOIX if ctx.data.get("step") == Step.CHOIX.value else Step.INTENTIONS
+
+
+def set_step(ctx: Ctx) -> None:
+    """Take the step from the pressed button's argument ("edit:choix", "view:intentions")."""
+    if ctx.arg in (Step.INTENTIONS.value, Step.CHOIX.value):
+        ctx.data["step"] = ctx.arg
+
+
+def keyed(ctx: Ctx, key: str) -> str:
+    """The message key for the current step: "requests.edit.choix" in step 2 where it exists."""
+    return step_key(key, step(ctx))
+
+
+def tell(ctx: Ctx, error: DomainError) -> None:
+    ctx.notice(keyed(ctx, error.key), **error.params)
 
 
 # ---- reading what the family has ---------------------------------------------------------------
@@ -20,21 +44,22 @@ def calendar(ctx: Ctx) -> Calendar:
     return ctx.calendar(ctx.student.uai)
 
 
-def saved_requests(ctx: Ctx) -> RequestSet | None:
-    return ctx.store.requests(ctx.student.id, STEP)
+def saved_requests(ctx: Ctx, of: Step | None = None) -> RequestSet | None:
+    return ctx.store.requests(ctx.student.id, of or step(ctx))
 
 
 def published_opinion(ctx: Ctx) -> CouncilOpinion | None:
-    return visible(ctx.store.opinion(ctx.student.id, STEP), ctx.now)
+    return visible(ctx.store.opinion(ctx.student.id, Step.INTENTIONS), ctx.now)
 
 
-def edit_refusal(ctx: Ctx) -> DomainError | None:
-    """Why this account may not enter or modify the requests now, or None when it may."""
+def edit_refusal(ctx: Ctx, of: Step | None = None) -> DomainError | None:
+    """Why this account may not enter or modify the requests of a step now, or None when it may."""
     if ctx.student is None or ctx.account is None:
         return DomainError("input.stale")
+    of = of or step(ctx)
     try:
-        rules.check_may_edit(ctx.account.kind, ctx.guardian_id, True, saved_requests(ctx),
-                             calendar(ctx), WINDOW, ctx.now)
+        rules.check_may_edit(ctx.account.kind, ctx.guardian_id, True, saved_requests(ctx, of),
+                             calendar(ctx), WINDOWS[of], ctx.now)
     except DomainError as error:
         return error
     return None
@@ -42,9 +67,9 @@ def edit_refusal(ctx: Ctx) -> DomainError | None:
 
 def ack_refusal(ctx: Ctx) -> DomainError | None:
     try:
-        check_may_acknowledge(ctx.guardian_id, saved_requests(ctx),
-                              ctx.store.opinion(ctx.student.id, STEP),
-                              ctx.store.acknowledgement(ctx.student.id, STEP), ctx.now)
+        check_may_acknowledge(ctx.guardian_id, saved_requests(ctx, Step.INTENTIONS),
+                              ctx.store.opinion(ctx.student.id, Step.INTENTIONS),
+                              ctx.store.acknowledgement(ctx.student.id, Step.INTENTIONS), ctx.now)
     except DomainError as error:
         return error
     return None
@@ -91,24 +116,39 @@ def _apply(ctx: Ctx, change) -> bool:
     try:
         _set_draft(ctx, change(draft(ctx)))
     except DomainError as error:
-        ctx.notice(error.key, **error.params)
+        tell(ctx, error)
         return False
     return True
 
 
 def begin_edit(ctx: Ctx) -> str:
+    set_step(ctx)
     refusal = edit_refusal(ctx)
     if refusal is not None:
-        ctx.notice(refusal.key, **refusal.params)
+        tell(ctx, refusal)
         return "refused"
     saved = saved_requests(ctx)
     _set_draft(ctx, list(saved.items) if saved else [])
     return "ok"
 
 
+def may_copy_intentions(ctx: Ctx) -> bool:
+    """Step 2 may start from the intentions: offered while the list of choices is empty."""
+    return (step(ctx) is Step.CHOIX and not draft(ctx)
+            and saved_requests(ctx, Step.INTENTIONS) is not None)
+
+
+def copy_intentions(ctx: Ctx) -> None:
+    if not may_copy_intentions(ctx):
+        ctx.notice("input.stale")
+        return
+    _set_draft(ctx, list(saved_requests(ctx, Step.INTENTIONS).items))
+    ctx.notice("requests.copied")
+
+
 def may_add(ctx: Ctx) -> str:
     if len(draft(ctx)) >= rules.MAX_INTENTIONS:
-        ctx.notice("requests.max", max=rules.MAX_INTENTIONS)
+        ctx.notice(keyed(ctx, "requests.max"), max=rules.MAX_INTENTIONS)
         return "refused"
     return "ok"
 
@@ -139,17 +179,17 @@ def select_item(ctx: Ctx) -> str:
 
 def move_up(ctx: Ctx) -> None:
     if _apply(ctx, lambda items: rules.move(items, _rank(ctx), -1)):
-        ctx.notice("requests.moved", rank=_rank(ctx))
+        ctx.notice(keyed(ctx, "requests.moved"), rank=_rank(ctx))
 
 
 def move_down(ctx: Ctx) -> None:
     if _apply(ctx, lambda items: rules.move(items, _rank(ctx), +1)):
-        ctx.notice("requests.moved", rank=_rank(ctx) + 2)
+        ctx.notice(keyed(ctx, "requests.moved"), rank=_rank(ctx) + 2)
 
 
 def remove_item(ctx: Ctx) -> None:
     if _apply(ctx, lambda items: rules.remove(items, _rank(ctx))):
-        ctx.notice("requests.removed")
+        ctx.notice(keyed(ctx, "requests.removed"))
 
 
 def take_metier(ctx: Ctx) -> str:
@@ -179,15 +219,15 @@ def validate(ctx: Ctx) -> str:
             raise refusal
         items = rules.check_valid(draft(ctx))
     except DomainError as error:
-        ctx.notice(error.key, **error.params)
+        tell(ctx, error)
         return "refused"
     before = saved_requests(ctx)
-    saved = RequestSet(ctx.student.id, STEP, items, ctx.guardian_id, ctx.now)
+    saved = RequestSet(ctx.student.id, step(ctx), items, ctx.guardian_id, ctx.now)
     ctx.store.save_requests(saved)
     ctx.audit("requests_modified" if before else "requests_validated", ctx.student.id,
-              step=STEP.value, items=[item.to_dict() for item in items])
+              step=saved.step.value, items=[item.to_dict() for item in items])
     send_confirmation(ctx, ctx.student, saved)
-    mark_for_recap(ctx, ctx.student.id)
+    mark_for_recap(ctx, ctx.student.id, saved.step)
     ctx.data.pop("draft", None)
     ctx.data.pop("rank", None)
     return "ok"
@@ -216,8 +256,8 @@ def acknowledge(ctx: Ctx) -> str:
         ctx.notice("ack.tick_first")
         return "refused"
     ctx.store.save_acknowledgement(
-        Acknowledgement(ctx.student.id, STEP, ctx.guardian_id, ctx.now))
-    ctx.audit("opinion_acknowledged", ctx.student.id, step=STEP.value)
+        Acknowledgement(ctx.student.id, Step.INTENTIONS, ctx.guardian_id, ctx.now))
+    ctx.audit("opinion_acknowledged", ctx.student.id, step=Step.INTENTIONS.value)
     ctx.data.pop("ack_checked", None)
     return "ok"
 

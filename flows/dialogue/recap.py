@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from ..calendar import Calendar
 from ..model import AccountKind, Intention, OutMessage, RequestSet, Step, Student
-from ..texts import t
+from ..texts import has, t
 from .context import Ctx
 
 
-def intention_lines(items: list[Intention], first_rank: int = 1) -> list[str]:
+def step_key(key: str, step: Step) -> str:
+    """The message key for a step: "recap.intention.choix" in step 2 where such a variant exists."""
+    variant = f"{key}.{step.value}"
+    return variant if step is Step.CHOIX and has(variant) else key
+
+
+def intention_lines(items: list[Intention], first_rank: int = 1,
+                    step: Step = Step.INTENTIONS) -> list[str]:
     """The seed's recap: "Intention 1 : 1re année de CAP / Métier ou formation : … / Sous statut …"."""
     lines: list[str] = []
     for rank, item in enumerate(items, start=first_rank):
         if lines:
             lines.append("")
-        lines.append(t("recap.intention", rank=rank, voie=t(f"voie.{item.voie.value}")))
+        lines.append(t(step_key("recap.intention", step), rank=rank,
+                       voie=t(f"voie.{item.voie.value}")))
         if item.metier:
             lines.append(t("recap.metier", metier=item.metier))
         if item.scolaire:
@@ -24,13 +32,13 @@ def intention_lines(items: list[Intention], first_rank: int = 1) -> list[str]:
     return lines
 
 
-def recap_text(items: list[Intention]) -> str:
-    return "\n".join(intention_lines(items))
+def recap_text(items: list[Intention], step: Step = Step.INTENTIONS) -> str:
+    return "\n".join(intention_lines(items, step=step))
 
 
 def _mail_body(calendar: Calendar, student: Student, saved: RequestSet, key: str) -> str:
-    return t(key, prenom=student.prenom, nom=student.nom, recap=recap_text(saved.items),
-             date=calendar.local_date(saved.validated_at))
+    return t(step_key(key, saved.step), prenom=student.prenom, nom=student.nom,
+             recap=recap_text(saved.items, saved.step), date=calendar.local_date(saved.validated_at))
 
 
 def send_confirmation(ctx: Ctx, student: Student, saved: RequestSet) -> None:
@@ -42,31 +50,36 @@ def send_confirmation(ctx: Ctx, student: Student, saved: RequestSet) -> None:
     body = _mail_body(ctx.calendar(student.uai), student, saved, "mail.confirmation.body")
     ctx.send(OutMessage(
         "email", guardian.email, body,
-        subject=t("mail.confirmation.subject", prenom=student.prenom),
+        subject=t(step_key("mail.confirmation.subject", saved.step), prenom=student.prenom),
         dedupe_key=f"confirm:{student.id}:{saved.step.value}:{saved.validated_at.isoformat()}"))
 
 
-def mark_for_recap(ctx: Ctx, student_id: str) -> None:
+def mark_for_recap(ctx: Ctx, student_id: str, step: Step = Step.INTENTIONS) -> None:
     pending = ctx.data.setdefault("recap_pending", [])
-    if student_id not in pending:
-        pending.append(student_id)
+    entry = student_id if step is Step.INTENTIONS else f"{student_id}|{step.value}"
+    if entry not in pending:
+        pending.append(entry)
 
 
 def send_session_recaps(ctx: Ctx) -> None:
     """When the session of the guardian who validated ends, both guardians get the recap:
     by e-mail where known, and as a chat message on each channel they are bound to."""
-    for student_id in ctx.data.pop("recap_pending", []):
+    for entry in ctx.data.pop("recap_pending", []):
+        student_id, _, step_name = entry.partition("|")
         student = ctx.store.student(student_id)
-        saved = ctx.store.requests(student_id, Step.INTENTIONS)
+        step = Step(step_name) if step_name in (Step.CHOIX.value,) else Step.INTENTIONS
+        saved = ctx.store.requests(student_id, step)
         if student is None or saved is None:
             continue
-        stamp = saved.validated_at.isoformat()
+        # The intentions' keys stay as they were, so a recap queued before step 2 existed still
+        # counts as sent; the choices' keys carry their step.
+        stamp = saved.validated_at.isoformat() + ("" if step is Step.INTENTIONS else ":choix")
         calendar = ctx.calendar(student.uai)
         for guardian in ctx.store.guardians_of(student_id):
             if guardian.email:
                 ctx.send(OutMessage(
                     "email", guardian.email, _mail_body(calendar, student, saved, "mail.recap.body"),
-                    subject=t("mail.recap.subject", prenom=student.prenom),
+                    subject=t(step_key("mail.recap.subject", step), prenom=student.prenom),
                     dedupe_key=f"recap:{student_id}:{guardian.id}:{stamp}:mail"))
             account = ctx.store.account_of(AccountKind.GUARDIAN, guardian.id)
             if account is None or account.id is None:

@@ -7,10 +7,13 @@ button data bound to the screen, so a button from an older screen is recognised 
 from __future__ import annotations
 
 from ..calendar import AVIS, CHOIX, INTENTIONS, REPONSE
+from ..decisions import appeal_deadline, disagrees
 from ..identity import format_mobile
-from ..model import AccountKind, Voie
+from ..model import AccountKind, Step, Voie
+from ..standing import Progress, pending
 from ..texts import t
 from . import orientation as ori
+from . import proposal as prop
 from .access import birth_child
 from .context import Ctx
 from .recap import intention_lines
@@ -167,20 +170,50 @@ def _phase_line(ctx: Ctx) -> str:
     return t("phase.over")
 
 
-def _standing_lines(ctx: Ctx) -> list[str]:
-    saved = ori.saved_requests(ctx)
-    lines = []
+def _validated_line(ctx: Ctx, of: Step) -> str:
+    saved = ori.saved_requests(ctx, of)
     if saved is None:
-        lines.append(t("standing.none"))
-    else:
-        editor = ctx.store.guardian(saved.editor_guardian_id)
-        lines.append(t("standing.validated", date=ori.calendar(ctx).local_date(saved.validated_at),
-                       editor=f"{editor.prenom} {editor.nom}" if editor else ""))
-    opinion = ori.published_opinion(ctx)
-    if opinion is not None:
-        ack = ctx.store.acknowledgement(ctx.student.id, ori.STEP)
-        lines.append(t("standing.acknowledged", date=ori.calendar(ctx).local_date(ack.at)) if ack
+        return t(ori.step_key("standing.none", of))
+    editor = ctx.store.guardian(saved.editor_guardian_id)
+    return t(ori.step_key("standing.validated", of),
+             date=ori.calendar(ctx).local_date(saved.validated_at),
+             editor=f"{editor.prenom} {editor.nom}" if editor else "")
+
+
+def _progress(ctx: Ctx) -> Progress:
+    answers = prop.answers(ctx)
+    proposals = ctx.store.proposals(ctx.student.id)
+    return Progress(
+        intentions=ori.saved_requests(ctx, Step.INTENTIONS) is not None,
+        opinion=ori.published_opinion(ctx) is not None,
+        acknowledged=ctx.store.acknowledgement(ctx.student.id, Step.INTENTIONS) is not None,
+        choix=ori.saved_requests(ctx, Step.CHOIX) is not None,
+        proposals=bool(prop.shown_proposals(ctx)),
+        answered=any(a.agree for a in answers) or disagrees(proposals, answers, ctx.now),
+        decided=prop.shown_decision(ctx) is not None)
+
+
+def _standing_lines(ctx: Ctx) -> list[str]:
+    cal = ori.calendar(ctx)
+    lines = [_validated_line(ctx, Step.INTENTIONS)]
+    if ori.published_opinion(ctx) is not None:
+        ack = ctx.store.acknowledgement(ctx.student.id, Step.INTENTIONS)
+        lines.append(t("standing.acknowledged", date=cal.local_date(ack.at)) if ack
                      else t("standing.opinion_waiting"))
+    if cal.window(CHOIX) is not None and (ctx.now >= cal.window(CHOIX).opens
+                                          or ori.saved_requests(ctx, Step.CHOIX)):
+        lines.append(_validated_line(ctx, Step.CHOIX))
+    decision = prop.shown_decision(ctx)
+    if decision is not None:
+        lines.append(t("standing.decision", voie=t(f"voie.{decision.voie.value}"),
+                       date=cal.local_date(decision.decided_at)))
+    elif prop.shown_proposals(ctx):
+        answers = prop.answers(ctx)
+        lines.append(t("standing.disagreed") if disagrees(
+            ctx.store.proposals(ctx.student.id), answers, ctx.now) else t("standing.proposal"))
+    due = pending(_progress(ctx), cal, ctx.now)
+    if due is not None:
+        lines.append(t(f"todo.{due.action}", date=cal.local_date(due.deadline)))
     return lines
 
 
@@ -193,15 +226,18 @@ def home(ctx: Ctx) -> Screen:
     text = t("home", prenom=student.prenom, nom=student.nom, classe=student.class_name,
              calendar="\n".join(calendar_lines), phase=_phase_line(ctx),
              standing="\n".join(_standing_lines(ctx)))
-    saved = ori.saved_requests(ctx)
-    may_edit = ori.edit_refusal(ctx) is None
     rows: Rows = []
-    if may_edit:
-        rows.append(_b("edit", "btn.modify_intentions" if saved else "btn.enter_intentions"))
-    if saved is not None:
-        rows.append(_b("view", "btn.view_intentions"))
+    for of in (Step.INTENTIONS, Step.CHOIX):
+        saved = ori.saved_requests(ctx, of)
+        if ori.edit_refusal(ctx, of) is None:
+            label = "btn.modify_intentions" if saved else "btn.enter_intentions"
+            rows.append([(f"edit:{of.value}", t(ori.step_key(label, of)))])
+        if saved is not None:
+            rows.append([(f"view:{of.value}", t(ori.step_key("btn.view_intentions", of)))])
     if ori.published_opinion(ctx) is not None:
         rows.append(_b("opinion", "btn.opinion"))
+    if prop.shown_proposals(ctx) or prop.shown_decision(ctx) is not None:
+        rows.append(_b("proposal", "btn.proposal"))
     rows.append(_b("special", "btn.special_cases"))
     if len(ctx.concerned_children()) > 1:
         rows.append(_b("children", "btn.other_child"))
@@ -213,18 +249,25 @@ def home(ctx: Ctx) -> Screen:
 
 def _close_date(ctx: Ctx) -> str:
     cal = ori.calendar(ctx)
-    window = cal.window(INTENTIONS)
+    window = cal.window(ori.WINDOWS[ori.step(ctx)])
     return cal.local_date(window.closes) if window else ""
+
+
+def _lines(ctx: Ctx, items, first_rank: int = 1) -> list[str]:
+    return intention_lines(items, first_rank, ori.step(ctx))
 
 
 def req_edit(ctx: Ctx) -> Screen:
     items = ori.draft(ctx)
-    listing = "\n".join(intention_lines(items)) if items else t("requests.empty")
-    text = t("requests.edit", date=_close_date(ctx), listing=listing)
-    rows: Rows = [[(f"item:{i}", t("btn.item", rank=i + 1, voie=t(f"voie.{it.voie.value}")))]
+    listing = "\n".join(_lines(ctx, items)) if items else t(ori.keyed(ctx, "requests.empty"))
+    text = t(ori.keyed(ctx, "requests.edit"), date=_close_date(ctx), listing=listing)
+    rows: Rows = [[(f"item:{i}", t(ori.keyed(ctx, "btn.item"), rank=i + 1,
+                                   voie=t(f"voie.{it.voie.value}")))]
                   for i, it in enumerate(items)]
+    if ori.may_copy_intentions(ctx):
+        rows.append(_b("copy", "btn.copy_intentions"))
     if len(items) < ori.rules.MAX_INTENTIONS:
-        rows.append(_b("add", "btn.add_intention"))
+        rows.append(_b("add", ori.keyed(ctx, "btn.add_intention")))
     rows.append([("cancel", t("btn.cancel")), ("validate", t("btn.validate"))])
     return text, rows
 
@@ -232,7 +275,7 @@ def req_edit(ctx: Ctx) -> Screen:
 def req_voie(ctx: Ctx) -> Screen:
     used = {item.voie for item in ori.draft(ctx)}
     rows = [[(f"voie:{v.value}", t(f"voie.{v.value}"))] for v in Voie if v not in used]
-    return t("requests.voie", rank=len(used) + 1), [*rows, _b("back", "btn.back")]
+    return t(ori.keyed(ctx, "requests.voie"), rank=len(used) + 1), [*rows, _b("back", "btn.back")]
 
 
 def _current_item(ctx: Ctx):
@@ -255,7 +298,7 @@ def req_item(ctx: Ctx) -> Screen:
         rows.append(_b("metier", "btn.metier"))
         rows.append(_b("statut", "btn.statut"))
     rows += [_b("remove", "btn.remove"), _b("back", "btn.back_list")]
-    return "\n".join(intention_lines([item], first_rank=rank + 1)), rows
+    return "\n".join(_lines(ctx, [item], first_rank=rank + 1)), rows
 
 
 def req_metier(ctx: Ctx) -> Screen:
@@ -285,15 +328,20 @@ def req_statut(ctx: Ctx) -> Screen:
 
 def _recap_block(ctx: Ctx) -> str:
     saved = ori.saved_requests(ctx)
-    return t("requests.recap", recap="\n".join(intention_lines(saved.items))) if saved else ""
+    return t(ori.keyed(ctx, "requests.recap"),
+             recap="\n".join(_lines(ctx, saved.items))) if saved else ""
+
+
+def _modify_button(ctx: Ctx) -> list[tuple[str, str]]:
+    return [(f"edit:{ori.step(ctx).value}", t("btn.modify"))]
 
 
 def req_done(ctx: Ctx) -> Screen:
-    text = _recap_block(ctx) + "\n\n" + t("requests.validated") + "\n\n" + t(
+    text = _recap_block(ctx) + "\n\n" + t(ori.keyed(ctx, "requests.validated")) + "\n\n" + t(
         "requests.modify_until", date=_close_date(ctx))
     rows: Rows = []
     if ori.edit_refusal(ctx) is None:
-        rows.append(_b("edit", "btn.modify"))
+        rows.append(_modify_button(ctx))
     rows.append(_b("back", "btn.back_home"))
     return text, rows
 
@@ -301,15 +349,15 @@ def req_done(ctx: Ctx) -> Screen:
 def req_view(ctx: Ctx) -> Screen:
     saved = ori.saved_requests(ctx)
     if saved is None:
-        return t("standing.none"), [_b("back", "btn.back_home")]
+        return t(ori.keyed(ctx, "standing.none")), [_b("back", "btn.back_home")]
     refusal = ori.edit_refusal(ctx)
     text = _recap_block(ctx)
     rows: Rows = []
     if refusal is None:
         text += "\n\n" + t("requests.modify_until", date=_close_date(ctx))
-        rows.append(_b("edit", "btn.modify"))
+        rows.append(_modify_button(ctx))
     elif refusal.key in ("requests.not_editor", "requests.read_only_student"):
-        text += "\n\n" + t("requests.read_only")
+        text += "\n\n" + t(ori.keyed(ctx, "requests.read_only"))
     else:
         text += "\n\n" + t(refusal.key, **refusal.params)
     rows.append(_b("back", "btn.back_home"))
@@ -320,7 +368,7 @@ def req_view(ctx: Ctx) -> Screen:
 
 def opinion(ctx: Ctx) -> Screen:
     op = ori.published_opinion(ctx)
-    saved = ori.saved_requests(ctx)
+    saved = ori.saved_requests(ctx, Step.INTENTIONS)
     if op is None:
         return t("opinion.none"), [_b("back", "btn.back_home")]
     blocks = []
@@ -339,7 +387,7 @@ def opinion(ctx: Ctx) -> Screen:
                       else t("opinion.no_recommendation"))
     text = t("opinion.header") + "\n\n" + "\n\n".join(blocks) + "\n\n" + t(
         "opinion.council", recommendation=recommendation, motivation=op.motivation or "—")
-    ack = ctx.store.acknowledgement(ctx.student.id, ori.STEP)
+    ack = ctx.store.acknowledgement(ctx.student.id, Step.INTENTIONS)
     rows: Rows = []
     if ack is not None:
         text += "\n\n" + t("ack.done", date=ori.calendar(ctx).local_date(ack.at, "%d/%m"))
@@ -356,3 +404,83 @@ def opinion(ctx: Ctx) -> Screen:
 def opinion_leave(ctx: Ctx) -> Screen:
     return t("opinion.leave_confirm"), [[("ok", t("btn.ok")), ("cancel", t("btn.cancel"))]]
 
+
+
+# ---- step 3: proposal, answer, decision --------------------------------------------------------
+
+def _school_contact(ctx: Ctx) -> str:
+    school = ctx.store.school(ctx.student.uai)
+    if school is None:
+        return t("contact.unknown")
+    return t("contact.line", name=school.name, phone=school.phone, email=school.email)
+
+
+def _proposal_lines(ctx: Ctx) -> list[str]:
+    cal = ori.calendar(ctx)
+    given = {a.rank: a for a in prop.answers(ctx)}
+    lines = []
+    for proposal in prop.shown_proposals(ctx):
+        line = t("proposal.item", rank=proposal.rank, voie=t(f"voie.{proposal.voie.value}"))
+        if proposal.detail:
+            line += "\n" + t("proposal.detail", detail=proposal.detail)
+        if proposal.rank in given:
+            answer = given[proposal.rank]
+            line += "\n" + t("proposal.answered_agree" if answer.agree
+                             else "proposal.answered_disagree", date=cal.local_date(answer.at))
+        lines.append(line)
+    return lines
+
+
+def _decision_block(ctx: Ctx) -> str | None:
+    decision = prop.shown_decision(ctx)
+    if decision is None:
+        return None
+    cal = ori.calendar(ctx)
+    text = t("decision.shown", voie=t(f"voie.{decision.voie.value}"),
+             date=cal.local_date(decision.decided_at))
+    if decision.detail:
+        text += "\n" + t("proposal.detail", detail=decision.detail)
+    deadline = appeal_deadline(decision, cal)
+    if deadline is not None:
+        text += "\n\n" + t("decision.appeal", date=deadline.strftime("%d/%m/%Y"),
+                            contact=_school_contact(ctx))
+    return text
+
+
+def proposal(ctx: Ctx) -> Screen:
+    if ctx.student is None:
+        return t("input.stale"), [_b("back", "btn.back_home")]
+    blocks = [t("proposal.header"), "\n\n".join(_proposal_lines(ctx))]
+    decision = _decision_block(ctx)
+    rows: Rows = []
+    rank = prop.next_rank(ctx)
+    if decision is not None:
+        blocks.append(decision)
+    elif disagrees(ctx.store.proposals(ctx.student.id), prop.answers(ctx), ctx.now):
+        blocks.append(t("proposal.meet_head", contact=_school_contact(ctx)))
+    elif rank is not None:
+        window = ori.calendar(ctx).window(REPONSE)
+        blocks.append(t("proposal.answer_now", rank=rank,
+                        date=ori.calendar(ctx).local_date(window.closes) if window else ""))
+        rows.append([(f"agree:{rank}", t("btn.agree")), (f"disagree:{rank}", t("btn.disagree"))])
+    else:
+        refusal = prop.waiting_refusal(ctx)
+        if refusal is not None and refusal.key in ("answer.not_editor", "answer.read_only_student"):
+            blocks.append(t("proposal.answer_by_editor"))
+        elif refusal is not None and refusal.key in ("answer.closed", "answer.not_yet",
+                                                     "answer.not_scheduled"):
+            blocks.append(t(refusal.key, **refusal.params))
+    rows.append(_b("back", "btn.back_home"))
+    return "\n\n".join(b for b in blocks if b), rows
+
+
+def proposal_confirm(ctx: Ctx) -> Screen:
+    pending_answer = ctx.data.get("answer") or {}
+    rank = pending_answer.get("rank")
+    chosen = next((p for p in prop.shown_proposals(ctx) if p.rank == rank), None) \
+        if ctx.student is not None else None
+    if chosen is None:
+        return t("input.stale"), [[("cancel", t("btn.cancel"))]]
+    key = "proposal.confirm_agree" if pending_answer.get("agree") else "proposal.confirm_disagree"
+    return t(key, rank=rank, voie=t(f"voie.{chosen.voie.value}")), [
+        [("confirm", t("btn.confirm")), ("cancel", t("btn.cancel"))]]
