@@ -16,6 +16,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@# The console's browser tests drive Debian's chromium (Playwright downloads no browser);
+	@# without it (no root, no network) they are skipped with the reason.
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
+		|| echo "note: chromium could not be installed; the browser tests will be skipped"
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed

@@ -11,6 +11,7 @@ from flows.engine import Engine
 from storage import SqliteStore, StorageError
 
 from . import demo
+from .channels.sms.push import SmsPush
 from .channels.telegram.api import BotApi
 from .config import Config, ConfigError, make_clock
 from .security import Argon2Hasher, hashing_executor
@@ -57,6 +58,11 @@ def make_sender(app: App, out: TextIO, telegram_api: BotApi | None = None) -> Ou
         if config.smtp else ConsoleEmail(out),
         "push": ConsolePush(out),
     }
+    # A conversation held by SMS ("sms:+33…") is reached by SMS, at the SMS rate.
+    transports["push:sms"] = SmsPush(transports["sms"])
+    rates = dict(config.rates or {})
+    if "sms" in rates:
+        rates.setdefault("push:sms", rates["sms"])
     if telegram_api is not None:
         transports["push:telegram"] = TelegramPush(telegram_api)
-    return OutboxSender(app.store, transports, app.clock, config.rates)
+    return OutboxSender(app.store, transports, app.clock, rates)

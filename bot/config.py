@@ -47,6 +47,15 @@ class SmsConfig:
 
 
 @dataclass(frozen=True)
+class SmsInboundConfig:
+    """Incoming SMS on `POST /sms/inbound` (SMS_INBOUND=1)."""
+
+    auth_token: str  # what the gateway signs requests with (SMS_AUTH_TOKEN)
+    reply: str  # "outbox" (answers queued, sent through the gateway) or "twiml" (in the answer)
+    webhook_url: str | None  # the public URL the gateway calls and signs; None: the request's
+
+
+@dataclass(frozen=True)
 class Config:
     db_path: Path
     today: date | None  # moves the bot's clock to this date (keeping the time of day)
@@ -58,6 +67,10 @@ class Config:
     smtp: SmtpConfig | None = None  # None: e-mails are printed and kept
     sms: SmsConfig | None = None  # None: SMS are printed and kept
     rates: dict[str, float] | None = None  # messages per second per transport
+    # The school console's session cookie is `Secure` unless this is set (CONSOLE_INSECURE_COOKIES=1)
+    # or the console is reached over plain http at a loopback address (see bot/console/auth.py).
+    console_insecure_cookies: bool = False
+    sms_inbound: SmsInboundConfig | None = None  # None: no SMS webhook
 
 
 def parse_today(raw: str | None, source: str) -> date | None:
@@ -81,7 +94,9 @@ def load(db: str | None, today: str | None, env: dict[str, str] | None = None) -
     demo = env.get("ORIENTATION_DEMO", "1") not in ("0", "false", "no")
     return Config(db_path, when, synchronous, demo, _telegram(env),
                   env.get("HTTP_HOST", "127.0.0.1"), _port(env.get("HTTP_PORT", "8080")),
-                  _smtp(env), _sms(env), _rates(env))
+                  _smtp(env), _sms(env), _rates(env), sms_inbound=_sms_inbound(env),
+                  console_insecure_cookies=env.get("CONSOLE_INSECURE_COOKIES", "0").strip().lower()
+                  in ("1", "true", "yes"))
 
 
 SMTP_PORTS = {"none": 25, "starttls": 587, "tls": 465}
@@ -114,6 +129,28 @@ def _sms(env) -> SmsConfig | None:
     if missing:
         raise ConfigError(f"{', '.join(missing)} must be set with SMS_GATEWAY_URL")
     return SmsConfig(url, values["SMS_ACCOUNT_SID"], values["SMS_AUTH_TOKEN"], values["SMS_FROM"])
+
+
+def _sms_inbound(env) -> SmsInboundConfig | None:
+    enabled = env.get("SMS_INBOUND", "0").strip().lower()
+    if enabled not in ("0", "1", "false", "true", "no", "yes", ""):
+        raise ConfigError(f"SMS_INBOUND: '{enabled}' must be 1 or 0")
+    if enabled not in ("1", "true", "yes"):
+        return None
+    reply = env.get("SMS_REPLY", "outbox").strip().lower()
+    if reply not in ("outbox", "twiml"):
+        raise ConfigError(f"SMS_REPLY: '{reply}' must be outbox or twiml")
+    token = env.get("SMS_AUTH_TOKEN", "").strip()
+    if not token:
+        raise ConfigError("SMS_AUTH_TOKEN must be set with SMS_INBOUND=1 (incoming SMS are signed "
+                          "with it)")
+    if reply == "outbox" and not env.get("SMS_GATEWAY_URL", "").strip():
+        raise ConfigError("SMS_INBOUND=1 answers through the SMS gateway: set SMS_GATEWAY_URL "
+                          "(with SMS_ACCOUNT_SID and SMS_FROM), or SMS_REPLY=twiml")
+    url = env.get("SMS_WEBHOOK_URL", "").strip() or None
+    if url is not None and not re.fullmatch(r"https?://[^/\s@]+(/\S*)?", url):
+        raise ConfigError(f"SMS_WEBHOOK_URL: '{url}' is not an http(s) URL (without credentials)")
+    return SmsInboundConfig(token, reply, url)
 
 
 def _rates(env) -> dict[str, float]:

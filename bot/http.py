@@ -2,6 +2,7 @@
 
 `POST /telegram/webhook` accepts an update only with Telegram's secret-token header equal to the
 configured secret (compared in constant time); anything else is refused with 403 and no effect.
+`POST /sms/inbound` (bot/channels/sms/webhook.py) is added when SMS inbound is configured.
 """
 
 from __future__ import annotations
@@ -9,23 +10,28 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/telegram/webhook"
+CONSOLE_PATH = "/console"
 log = logging.getLogger(__name__)
 
 Feed = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def create_app(telegram_feed: Feed | None = None, telegram_secret: str = "") -> Starlette:
+def create_app(telegram_feed: Feed | None = None, telegram_secret: str = "",
+               console: Starlette | None = None,
+               channel_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """The bot's routes; `console` (the school's web console, `bot.console`) is mounted at
+    `/console` when given; `channel_routes` are the other channels' (the SMS webhook)."""
     async def telegram_webhook(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not telegram_secret or not hmac.compare_digest(given.encode(), telegram_secret.encode()):
@@ -45,6 +51,9 @@ def create_app(telegram_feed: Feed | None = None, telegram_secret: str = "") -> 
     routes = [Route("/healthz", health, methods=["GET"])]
     if telegram_feed is not None:
         routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
+    if console is not None:
+        routes.append(Mount(CONSOLE_PATH, app=console))
+    routes.extend(channel_routes)
     return Starlette(routes=routes)
 
 

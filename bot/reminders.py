@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from flows import reminders as rules
 from flows.calendar import Calendar, Window
-from flows.model import OutMessage
+from flows.model import OutMessage, Step
 from flows.notifications import route
 from flows.texts import t
 from storage import SqliteStore
@@ -77,7 +77,7 @@ def _due_by_school(store: SqliteStore, action: rules.Action, now: datetime,
                               school_rules, tz)
         if slot is None:
             continue
-        if action is rules.INTENTIONS_ACTION and not rules.reminds(slot, window.opens):
+        if action in rules.OPEN_TO_ALL and not rules.reminds(slot, window.opens):
             continue  # the window was not open yet at the reminder's time
         calendar = Calendar(tz.key, {window.key: window})
         due[uai] = _Due(window, slot, calendar.local_date(window.closes),
@@ -87,19 +87,14 @@ def _due_by_school(store: SqliteStore, action: rules.Action, now: datetime,
 
 
 def _body(action: rules.Action, prenom: str, due: _Due) -> str:
-    if action is rules.INTENTIONS_ACTION:
-        if due.last_day:
-            return t("remind.intentions.today", prenom=prenom, date=due.date)
-        return t("remind.intentions", prenom=prenom, date=due.date)
-    if due.last_day:
-        return t("remind.avis.today", prenom=prenom, date=due.date)
-    return t("remind.avis", prenom=prenom, date=due.date)
+    key = f"remind.{action.key}" + (".today" if due.last_day else "")
+    return t(key, prenom=prenom, date=due.date)
 
 
 def _eligible(action: rules.Action, row: queries.Candidate, due: _Due) -> bool:
-    """Intentions: every candidate row is pending. Acknowledgement: the opinion was published by
-    the reminder's time (so it is visible now), and this guardian is the one to acknowledge."""
-    if action is rules.INTENTIONS_ACTION:
+    """Intentions, choices: every candidate row is pending. Acknowledgement, answer: published by
+    the reminder's time (so it is visible now), and this guardian is the one to act."""
+    if action in rules.OPEN_TO_ALL:
         return True
     return (row.published_at is not None
             and rules.reminds(due.slot, datetime.fromisoformat(row.published_at))
@@ -109,6 +104,10 @@ def _eligible(action: rules.Action, row: queries.Candidate, due: _Due) -> bool:
 def _candidates(store: SqliteStore, action: rules.Action, uais: list[str]) -> list[queries.Candidate]:
     if action is rules.INTENTIONS_ACTION:
         return queries.intention_candidates(store, uais)
+    if action is rules.CHOICES_ACTION:
+        return queries.intention_candidates(store, uais, Step.CHOIX)
+    if action is rules.ANSWER_ACTION:
+        return queries.answer_candidates(store, uais)
     return queries.acknowledgement_candidates(store, uais)
 
 
@@ -128,6 +127,14 @@ def _plan_action(store: SqliteStore, action: rules.Action, due_by_school: dict[s
                               _body(action, row.prenom, due), key, due.send_by)
 
 
+def _sms_number(reminder: PlannedReminder) -> str | None:
+    """The number a reminder goes to by SMS: to the mobile, or to a conversation held by SMS."""
+    if reminder.kind == "sms":
+        return reminder.recipient
+    channel, _, address = reminder.recipient.partition(":")
+    return address if channel == "sms" else None
+
+
 def plan(store: SqliteStore, now: datetime,
          settings: rules.Settings | None = None) -> list[PlannedReminder]:
     """Every reminder due at `now` and not queued yet, in a stable order.
@@ -144,6 +151,8 @@ def plan(store: SqliteStore, now: datetime,
     chats = queries.latest_chats(store)
     candidates = [reminder for action, due_by_school in due.items()
                   for reminder in _plan_action(store, action, due_by_school, chats)]
+    opted_out = store.sms_opted_out_numbers()  # STOP by SMS: no reminder by SMS to that number
+    candidates = [r for r in candidates if _sms_number(r) not in opted_out]
     queued = queries.already_queued(store, (r.dedupe_key for r in candidates))
     planned = [reminder for reminder in candidates if reminder.dedupe_key not in queued]
     planned.sort(key=lambda r: (r.uai, r.deadline_key, r.student_id, r.guardian_id))

@@ -38,6 +38,8 @@ from .texts import t
 
 MAX_INPUT_LENGTH = 1000
 log = logging.getLogger(__name__)
+# Called with an event's replies inside its transaction (a channel queuing them in the outbox).
+Within = Callable[[list[Reply]], None]
 
 Clock = Callable[[], datetime]
 
@@ -62,25 +64,33 @@ class Engine:
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._users: dict[tuple[str, str], int] = defaultdict(int)
 
-    async def handle(self, inbound: Inbound, show_only: bool = False) -> list[Reply]:
+    async def handle(self, inbound: Inbound, show_only: bool = False,
+                     within: Within | None = None) -> list[Reply]:
+        """Run one inbound event and return the replies to show.
+
+        `within`, when given, is called with the replies inside the event's transaction: a
+        channel whose replies leave through the outbox (SMS) queues them there, so the reply is
+        committed with the state it shows, or not at all.
+        """
         key = (inbound.channel, inbound.address)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] += 1
         try:
             async with lock:
-                return await self._handle_in_order(inbound, show_only)
+                return await self._handle_in_order(inbound, show_only, within)
         finally:
             self._users[key] -= 1
             if not self._users[key]:
                 del self._users[key]
                 del self._locks[key]
 
-    async def _handle_in_order(self, inbound: Inbound, show_only: bool) -> list[Reply]:
+    async def _handle_in_order(self, inbound: Inbound, show_only: bool,
+                               within: Within | None) -> list[Reply]:
         results: dict[tuple, object] = {}
         counted = False
         while True:
             try:
-                return self._process(inbound, results, show_only)
+                return self._process(inbound, results, show_only, within)
             except NeedsWork as need:
                 if not counted:
                     self.slow_events += 1
@@ -96,14 +106,14 @@ class Engine:
             return await loop.run_in_executor(self.executor, self.hasher.hash, key[1])
         return await loop.run_in_executor(self.executor, self.hasher.verify, key[1], key[2])
 
-    async def show(self, channel: str, address: str) -> list[Reply]:
+    async def show(self, channel: str, address: str, within: Within | None = None) -> list[Reply]:
         """The conversation's current screen, without any input (a channel opening a session)."""
-        return await self.handle(Inbound(channel, address), show_only=True)
+        return await self.handle(Inbound(channel, address), show_only=True, within=within)
 
     def _process(self, inbound: Inbound, results: dict[tuple, object],
-                 show_only: bool = False) -> list[Reply]:
+                 show_only: bool = False, within: Within | None = None) -> list[Reply]:
         try:
-            return self._run(inbound, results, show_only)
+            return self._run(inbound, results, show_only, within)
         except NeedsWork:
             raise
         except Exception:  # a bug must not crash the bot nor half-save anything
@@ -112,7 +122,7 @@ class Engine:
             return [Reply(t("error.internal"))]
 
     def _run(self, inbound: Inbound, results: dict[tuple, object],
-             show_only: bool) -> list[Reply]:
+             show_only: bool, within: Within | None = None) -> list[Reply]:
         now = self.clock()
         with self.store.transaction():
             if inbound.message_id is not None and not self.store.first_delivery(
@@ -128,6 +138,8 @@ class Engine:
             reply = self._render(ctx, inbound, state_before)
             conv.updated_at = now
             self.store.save_conversation(conv)
+            if within is not None:
+                within([reply])
         return [reply]
 
     def _session_is_valid(self, ctx: Ctx) -> bool:

@@ -7,6 +7,10 @@ last day in the school's time zone). The pending actions reminded so far:
   a link the guardian has not flagged is reminded, since either may enter them;
 - "avis" (window AVIS): the council's opinion is published and not acknowledged; the guardian who
   entered the requests is reminded, or every guardian of the student when nobody did.
+- "choix" (window CHOIX): the choix définitifs are not validated; as for the intentions.
+- "reponse" (window REPONSE): the council's proposals are published and the family has neither
+  agreed to one nor refused them all, and no decision is recorded; the guardian who answers
+  (who entered the choices, else the intentions, else every guardian) is reminded.
 
 Choices, where the issue is silent:
 
@@ -36,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .calendar import AVIS, INTENTIONS
+from .calendar import AVIS, CHOIX, INTENTIONS, REPONSE
 
 CONCERNED_LEVEL = "3e"  # as `Student.concerned`: only students finishing 3e are reminded
 DEDUPE_PREFIX = "remind:"
@@ -52,7 +56,12 @@ class Action:
 
 INTENTIONS_ACTION = Action("intentions", INTENTIONS)
 ACKNOWLEDGEMENT_ACTION = Action("avis", AVIS)
-ACTIONS = (INTENTIONS_ACTION, ACKNOWLEDGEMENT_ACTION)
+CHOICES_ACTION = Action("choix", CHOIX)
+ANSWER_ACTION = Action("reponse", REPONSE)
+ACTIONS = (INTENTIONS_ACTION, ACKNOWLEDGEMENT_ACTION, CHOICES_ACTION, ANSWER_ACTION)
+# Actions open to every guardian from the window's opening; the others wait for a publication and
+# concern the guardian who entered.
+OPEN_TO_ALL = (INTENTIONS_ACTION, CHOICES_ACTION)
 
 
 @dataclass(frozen=True)

@@ -57,13 +57,35 @@ _LINKED = (
     "                WHERE f.guardian_id = l.guardian_id AND f.student_id = s.id) ")
 
 
-def intention_candidates(store: SqliteStore, uais: Iterable[str]) -> list[Candidate]:
-    """Every unflagged guardian link of a concerned student of these schools whose intentions are
-    not validated."""
+def intention_candidates(store: SqliteStore, uais: Iterable[str],
+                         step: Step = Step.INTENTIONS) -> list[Candidate]:
+    """Every unflagged guardian link of a concerned student of these schools whose intentions (or
+    choices, with `step`) are not validated."""
     rows = store.conn.execute(
         "SELECT l.guardian_id, s.id, s.prenom, s.uai, g.mobile " + _LINKED +
         "AND NOT EXISTS (SELECT 1 FROM request_sets r WHERE r.student_id = s.id AND r.step = ?)",
-        (CONCERNED_LEVEL, json.dumps(sorted(uais)), Step.INTENTIONS.value))
+        (CONCERNED_LEVEL, json.dumps(sorted(uais)), step.value))
+    return [Candidate(*row) for row in rows]
+
+
+def answer_candidates(store: SqliteStore, uais: Iterable[str]) -> list[Candidate]:
+    """Every unflagged guardian link of a concerned student of these schools whose proposals are
+    recorded and still await the family: no agreement, at least one proposal unanswered, no
+    decision; with the proposals' publication and the guardian who answers."""
+    rows = store.conn.execute(
+        "SELECT l.guardian_id, s.id, s.prenom, s.uai, g.mobile, "
+        "  (SELECT max(p.published_at) FROM proposals p WHERE p.student_id = s.id), "
+        "  COALESCE((SELECT r.editor_guardian_id FROM request_sets r "
+        "            WHERE r.student_id = s.id AND r.step = ?), "
+        "           (SELECT r.editor_guardian_id FROM request_sets r "
+        "            WHERE r.student_id = s.id AND r.step = ?)) " + _LINKED +
+        "AND EXISTS (SELECT 1 FROM proposals p WHERE p.student_id = s.id "
+        "            AND p.published_at IS NOT NULL "
+        "            AND NOT EXISTS (SELECT 1 FROM proposal_answers x "
+        "                            WHERE x.student_id = p.student_id AND x.rank = p.rank)) "
+        "AND NOT EXISTS (SELECT 1 FROM proposal_answers x WHERE x.student_id = s.id AND x.agree) "
+        "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.student_id = s.id)",
+        (Step.CHOIX.value, Step.INTENTIONS.value, CONCERNED_LEVEL, json.dumps(sorted(uais))))
     return [Candidate(*row) for row in rows]
 
 

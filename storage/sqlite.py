@@ -526,6 +526,11 @@ class SqliteStore:
                          Step.INTENTIONS.value)
         return {r["student_id"]: _dt(r["at"]) for r in rows}
 
+    def guardian_has_child_in(self, guardian_id: str, uai: str) -> bool:
+        return self._one("SELECT 1 AS yes FROM guardian_links l JOIN students s ON s.id = "
+                         "l.student_id WHERE l.guardian_id = ? AND s.uai = ? LIMIT 1",
+                         guardian_id, uai) is not None
+
     def put_reminder_settings(self, uai: str, offsets: str | None, hours: str | None) -> None:
         self.db["reminder_settings"].upsert({"uai": uai, "offsets": offsets, "hours": hours},
                                             pk="uai")

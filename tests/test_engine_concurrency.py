@@ -82,3 +82,26 @@ def test_production_hashing_is_argon2id_with_the_library_defaults():
     assert not hasher.verify(stored, "TresSolide-2026?")
     assert not hasher.verify("", "x") and not hasher.verify("not a hash", "x")
     assert hasher.hash("same") != hasher.hash("same")  # salted
+
+
+async def test_effects_queued_within_the_event_commit_with_it_or_not_at_all(engine, store):
+    """A channel queuing its replies with `within` gets them in the event's transaction: when
+    queuing fails, the event's state change is rolled back too."""
+    from flows.model import OutMessage
+
+    def queue(replies):
+        for reply in replies:
+            store.enqueue(OutMessage("sms", "+33600000000", reply.text,
+                                     dedupe_key="reply:1"), engine.clock())
+
+    replies = await engine.handle(Inbound("test", "a", text="/start", message_id="1"), within=queue)
+    assert [row["body"] for row in store.outbox()] == [replies[0].text]
+    state = store.conversation("test", "a").state
+
+    def broken(replies):
+        raise OSError("disk full")
+
+    await engine.handle(Inbound("test", "a", choice=replies[0].buttons[0][0].data,
+                                message_id="2"), within=broken)
+    assert store.conversation("test", "a").state == state  # the press was rolled back
+    assert len(store.outbox()) == 1 and engine.internal_errors == 1

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot import council
+from bot import reminders as planner
 from flows.model import Avis, DecisionSource, Step, Voie
 from storage import followup
 
@@ -217,3 +218,42 @@ def test_followup_and_export(store, clock):
     assert text.startswith("\ufeffstudent_id;nom;prenom;classe;")
     assert text.count("\r\n") == 3  # header and two students
     assert "E-LEA;Bernard;Léa;3e A;;non;non;;none;none;;;intentions;06/12/2026" in text
+
+
+# ---- reminders of steps 2 and 3 ----------------------------------------------------------------
+
+def _reminded(store, now, action: str) -> set[tuple[str, str, str]]:
+    return {(r.guardian_id, r.student_id, r.kind) for r in planner.plan(store, now)
+            if r.deadline_key == action}
+
+
+async def test_choices_and_answers_are_reminded_until_done(claire, karim, store, clock):
+    await _both_guardians_active(claire, karim, store)
+    # Step 2 closes on day 63 (31/01/2027); 7 days before, at 08:00 in Paris.
+    week_before = datetime(2027, 1, 24, 7, 0, tzinfo=UTC)
+    due = _reminded(store, week_before, "choix")
+    assert ("R-CLAIRE", "E-LUCAS", "push") in due and ("R-KARIM", "E-LUCAS", "push") in due
+    assert ("R-THI", "E-HUGO", "sms") in due  # never logged in: by SMS
+    await _to_choices(claire, clock, "c.martin1", CLAIRE_PASSWORD)
+    await claire.press("Saisir les choix définitifs")
+    await claire.press("Reprendre mes intentions provisoires")
+    await claire.press("Valider")
+    due = _reminded(store, week_before, "choix")
+    assert not any(student == "E-LUCAS" for _, student, _ in due)  # done: no more reminders
+    assert [r.body for r in planner.plan(store, week_before) if r.guardian_id == "R-THI"][0] \
+        .startswith("Rappel Scolarité Services : les choix définitifs d'orientation de")
+
+    # Step 3: the answers close on day 91 (28/02/2027); proposals published on day 78.
+    clock.now = ANSWERS
+    council.record_proposals(store, "E-LUCAS", [(Voie.PRO, ""), (Voie.CAP, "")], clock())
+    week_before = datetime(2027, 2, 21, 7, 0, tzinfo=UTC)
+    assert _reminded(store, week_before, "reponse") == {("R-CLAIRE", "E-LUCAS", "push")}
+    await log_in(claire, "c.martin1", CLAIRE_PASSWORD)
+    await claire.press("Orientation")
+    await claire.press("Proposition et décision")
+    await claire.press("Pas d'accord")
+    await claire.press("Confirmer")
+    assert _reminded(store, week_before, "reponse") == {("R-CLAIRE", "E-LUCAS", "push")}
+    await claire.press("Pas d'accord")
+    await claire.press("Confirmer")  # every proposal refused: the head's turn, not the family's
+    assert _reminded(store, week_before, "reponse") == set()

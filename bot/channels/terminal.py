@@ -18,6 +18,7 @@ from flows.engine import Engine
 from flows.exchange import Inbound, Reply
 
 from ..sending.sender import OutboxSender
+from . import options
 
 CHANNEL = "terminal"
 
@@ -51,8 +52,9 @@ class TerminalChat:
     def inbound(self, line: str) -> Inbound:
         """A number picks a button of the last screen; anything else is sent as typed."""
         text = line.rstrip("\r\n")
-        if text.strip().isdigit() and 1 <= int(text.strip()) <= len(self.buttons):
-            return Inbound(CHANNEL, self.address, choice=self.buttons[int(text.strip()) - 1][0])
+        index = options.by_number(text, len(self.buttons))
+        if index is not None:
+            return Inbound(CHANNEL, self.address, choice=self.buttons[index][0])
         return Inbound(CHANNEL, self.address, text=text)
 
     def _start_reader(self) -> asyncio.Queue[str]:
