@@ -132,39 +132,3 @@ class LiveServer:
             self.server.should_exit = True
         self.thread.join(10)
         self.sock.close()
-
-
-class FamilyThread:
-    """A family's chat with the engine, in a thread of its own with its own event loop and its own
-    connection to the database file: Playwright's synchronous API keeps an event loop running in
-    the test's thread, where `asyncio.run` cannot be called."""
-
-    def __init__(self, db_path: Path, clock: Callable[[], datetime], hasher, address: str) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="family", daemon=True)
-        self.thread.start()
-        self.db_path, self.clock, self.hasher, self.address = db_path, clock, hasher, address
-        self.store = self.engine = self.driver = None
-        self.run(self._open)
-
-    async def _open(self) -> None:
-        from flows.engine import Engine
-
-        from .support import Driver
-
-        self.store = SqliteStore(self.db_path, synchronous="NORMAL")
-        self.engine = Engine(self.store, self.hasher, self.clock)
-        self.driver = Driver(self.engine, self.address)
-
-    def run(self, function, *args):
-        """Run `await function(*args)` in the family's thread; its result."""
-        return asyncio.run_coroutine_threadsafe(function(*args), self.loop).result(60)
-
-    def close(self) -> None:
-        async def _close() -> None:
-            self.store.close()
-
-        self.run(_close)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()

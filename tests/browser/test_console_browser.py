@@ -2,21 +2,26 @@
 family is notified, reads it and acknowledges it in the chat, and the dashboard shows it.
 
 The console runs under real uvicorn on loopback in a thread (its own connection to the database
-file); Claire talks to the engine in this thread, as in the other dialogue tests.
+file); Claire uses the terminal chat, `python -m bot chat`, in processes of their own on the same
+file, as a family and a school would at the same time.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.model import AccountKind, Avis, Step, Voie
+from flows.model import Avis, Step, Voie
 
-from ..console_support import HEAD_PASSWORD, FamilyThread, LiveServer, make_staff
-from ..support import CLAIRE_PASSWORD, activate_claire, enter_seed_intentions, log_in
+from ..console_support import HEAD_PASSWORD, LiveServer, make_staff
+from ..support import CLAIRE_PASSWORD
+from ..test_e2e_terminal import chat, code_sent_to, screen_after
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture
@@ -45,20 +50,16 @@ def _log_in_with_the_keyboard(page, url: str) -> None:
     page.wait_for_url("**/console/tableau")
 
 
-@pytest.fixture
-def family(store, clock, hasher):
-    chat = FamilyThread(store.path, clock, hasher, "claire")
-    yield chat
-    chat.close()
-
-
-def test_record_publish_acknowledge_round(browser, screenshots, store, hasher, clock, family,
-                                          staffed):
-    async def enters_intentions(claire, chat_store):
-        await activate_claire(claire, chat_store)
-        await enter_seed_intentions(claire)
-
-    family.run(enters_intentions, family.driver, family.store)
+def test_record_publish_acknowledge_round(browser, screenshots, store, hasher, clock, staffed):
+    db = store.path
+    day = clock().date().isoformat()
+    out = chat(db, day, "claire", ["2", "1", "1", "Martin", "Claire", "06 12 34 56 78"])
+    chat(db, day, "claire", [
+        code_sent_to(out, "+33612345678"), "14/05/2012", "02/09/2016",
+        CLAIRE_PASSWORD, CLAIRE_PASSWORD, "Orientation", "Saisir les intentions",
+        "Ajouter une intention", "1re année de CAP", "Ebéniste", "☐ Sous statut scolaire",
+        "Continuer", "Ajouter une intention", "2de professionnelle", "Menuisier, charpentier",
+        "☐ Sous statut scolaire", "Continuer", "Valider", "/deconnexion"])
     clock.advance(days=15)  # the councils have sat; the opinion's window is open
 
     with LiveServer(store.path, clock, hasher) as server:
@@ -101,36 +102,34 @@ def test_record_publish_acknowledge_round(browser, screenshots, store, hasher, c
         opinion = store.opinion("E-LUCAS", Step.INTENTIONS)
         assert (opinion.avis, opinion.recommendation, opinion.motivation) == (
             (Avis.FAVORABLE, Avis.RESERVE), Voie.GT, "Sans objet.")
-        told = [m for m in store.outbox() if m["recipient"] == "test:claire"
+        told = [m for m in store.outbox() if m["recipient"] == "terminal:claire"
                 and (m["dedupe_key"] or "").startswith("notify:opinion:E-LUCAS")]
         assert len(told) == 1
         assert "l'avis provisoire du conseil de classe pour Lucas est publié" in told[0]["body"]
 
-        # Claire, in her chat, reads the opinion and acknowledges it.
-        identifier = store.account_of(AccountKind.GUARDIAN, "R-CLAIRE").identifier
-
-        async def acknowledges(claire):
-            await claire.send("/menu")
-            await log_in(claire, identifier, CLAIRE_PASSWORD)
-            await claire.press("Orientation")
-            await claire.press("Avis provisoire du conseil de classe")
-            assert "Avis favorable" in claire.text and "Avis réservé" in claire.text
-            await claire.press("☐ J'ai bien pris connaissance")
-            await claire.press("Valider")
-            assert "accusé réception de l'avis provisoire du conseil de classe le 14/12." \
-                in claire.text
-
-        family.run(acknowledges, family.driver)
-        assert family.engine.internal_errors == 0
+        # Claire, in her terminal chat, is told, reads the opinion and acknowledges it. The chat's
+        # clock keeps the real time of day: on the next day, the publication is behind it.
+        out = chat(db, (clock() + timedelta(days=1)).date().isoformat(), "claire", [
+            "J'ai un compte", "c.martin1", CLAIRE_PASSWORD, "Orientation",
+            "Avis provisoire du conseil de classe",
+            "☐ J'ai bien pris connaissance de l'avis provisoire d'orientation du conseil de classe.",
+            "Valider"])
+        assert "[MESSAGE → terminal:claire] Scolarité Services : l'avis provisoire du conseil de " \
+               "classe pour Lucas est publié." in out
+        opinion_screen = screen_after(out, "Avis provisoire du conseil de classe")
+        assert "Avis favorable" in opinion_screen and "Avis réservé" in opinion_screen
+        acknowledged = store.acknowledgement("E-LUCAS", Step.INTENTIONS).at.astimezone(PARIS)
+        assert "accusé réception de l'avis provisoire du conseil de classe le " \
+               f"{acknowledged:%d/%m}." in screen_after(out, "Valider")
 
         page.reload()
         row = page.locator("#eleve-E-LUCAS")
         cells = row.locator("td")
         assert cells.nth(2).inner_text() == "Publié"  # Avis du conseil
-        assert cells.nth(3).inner_text() == "Oui\nle 14/12/2026"  # Accusé de réception
+        assert cells.nth(3).inner_text() == f"Oui\nle {acknowledged:%d/%m/%Y}"  # Accusé de réception
         page.screenshot(path=screenshots / "05-tableau-accuse.png", full_page=True)
         page.get_by_role("link", name="Martin Lucas").click()
-        assert "accusé de réception le 14/12/2026 par Claire Martin" in \
+        assert f"accusé de réception le {acknowledged:%d/%m/%Y} par Claire Martin" in \
             page.locator("#avis").inner_text()
         assert page.get_by_role("button", name="Enregistrer l'avis").count() == 0
         page.screenshot(path=screenshots / "06-eleve-accuse.png", full_page=True)
