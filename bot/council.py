@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -68,9 +69,18 @@ def required_voie(raw: str) -> Voie:
     return voie
 
 
-def _clean(text: str, what: str = "text") -> str:
+def _clean(text: str) -> str:
+    """One line, spaces folded; control characters refused (families read it in their chat)."""
     cleaned = " ".join(text.split())
-    if len(cleaned) > DETAIL_MAX_LENGTH and what == "detail":
+    if any(unicodedata.category(c).startswith("C") for c in cleaned):
+        raise CouncilInputError("the text holds control characters")
+    return cleaned
+
+
+def _detail(text: str) -> str:
+    """A proposal's or decision's precision: one line of at most DETAIL_MAX_LENGTH characters."""
+    cleaned = _clean(text)
+    if len(cleaned) > DETAIL_MAX_LENGTH:
         raise CouncilInputError(f"the detail is longer than {DETAIL_MAX_LENGTH} characters")
     return cleaned
 
@@ -127,7 +137,7 @@ def record_proposals(store: SqliteStore, student_id: str, proposals: list[tuple[
         student = _student(store, student_id, school)
         if store.answers(student_id) or store.decision(student_id) is not None:
             raise CouncilInputError(f"{student_id}: the family already answered the proposals")
-        made = [Proposal(student_id, rank, voie, _clean(detail, "detail"), now if publish else None)
+        made = [Proposal(student_id, rank, voie, _detail(detail), now if publish else None)
                 for rank, (voie, detail) in enumerate(proposals, start=1)]
         store.save_proposals(student_id, made)
         if publish:
@@ -149,7 +159,7 @@ def record_decision(store: SqliteStore, student_id: str, voie: Voie, detail: str
                 store.calendar(student.uai), now)
         except DomainError as error:
             raise CouncilInputError(f"{student_id}: {_DECISION_REFUSALS[error.key]}") from None
-        decision = Decision(student_id, voie, _clean(detail, "detail"), now, DecisionSource.HEAD,
+        decision = Decision(student_id, voie, _detail(detail), now, DecisionSource.HEAD,
                             published_at=now)
         store.save_decision(decision)
         notify_published(store, student, "decision", now)

@@ -30,6 +30,7 @@ from flows.calendar import AVIS, CHOIX, INTENTIONS, REPONSE, WINDOW_ORDER, Windo
 from flows.errors import DomainError
 from flows.texts import t
 from storage import SqliteStore, school_base
+from storage import reminders as reminder_queries
 
 from . import school_import
 from .school_import import Bad, BadFile, Problem
@@ -329,7 +330,7 @@ def import_calendar(store: SqliteStore, path: str, dry_run: bool, out: TextIO) -
         raise Refused([exc.problem]) from None
     table = school_import.parse_calendar(name, text)
     with store.transaction():
-        timezones = dict(store.conn.execute("SELECT uai, timezone FROM schools").fetchall())
+        timezones = dict(reminder_queries.schools(store))
         uais = {uai for _, uai in table.values("uai") if uai in timezones}
         existing = {uai: store.calendar(uai).windows for uai in uais}
         merged = school_import.check_calendar(table, timezones, existing)
