@@ -191,9 +191,9 @@ class BenchEngine(Engine):
         self.codes: dict[str, str] = {}
         self.in_flight = 0  # hashes being computed in the thread pool
 
-    async def _handle_in_order(self, inbound: Inbound, show_only: bool) -> list[Reply]:
+    async def _handle_in_order(self, inbound: Inbound, show_only: bool, within=None) -> list[Reply]:
         _address.set(inbound.address)
-        return await super()._handle_in_order(inbound, show_only)
+        return await super()._handle_in_order(inbound, show_only, within)
 
     async def _compute(self, key: tuple) -> object:
         self.in_flight += 1
