@@ -275,6 +275,30 @@ async def test_import_council_opinions_from_csv(app, store, lucas_validated):
     assert opinion.avis == (Avis.FAVORABLE, Avis.RESERVE) and opinion.published_at is None
 
 
+async def test_import_decisions_from_csv(app, store, clock):
+    council.record_proposals(store, "E-LUCAS", [(Voie.PRO, "")], clock())
+    council.record_proposals(store, "E-LEA", [(Voie.GT, "")], clock())
+    with store.transaction():
+        store.save_answer(ProposalAnswer("E-LUCAS", 1, "R-CLAIRE", False, clock()))
+    async with logged_in(app) as http:
+        token = await token_of(http, "/console/import")
+        assert "Décisions du chef d'établissement" in text(await http.get("/console/import"))
+        refused = await http.post("/console/import/decisions", data={"csrf_token": token}, files={
+            "fichier": ("decisions.csv", b"student_id;voie;detail\nE-LUCAS;cap;Ebeniste\n"
+                                         b"E-LEA;pro;\nE-NOAH;gt;\n", "text/csv")})
+        assert refused.status_code == 400
+        page = text(refused)
+        assert "E-LEA" in page and "E-NOAH" in page  # Léa's family may still answer; Noah: elsewhere
+        assert store.decision("E-LUCAS") is None  # the whole file refused
+        done = await http.post("/console/import/decisions", data={"csrf_token": token}, files={
+            "fichier": ("decisions.csv", b"student_id;voie;detail\nE-LUCAS;cap;Ebeniste\n",
+                        "text/csv")})
+        assert done.status_code == 200
+        assert "Les décisions sont publiées et les familles prévenues." in text(done)
+    decision = store.decision("E-LUCAS")
+    assert (decision.voie, decision.detail, decision.published_at) == (Voie.CAP, "Ebeniste", clock())
+
+
 STUDENTS = ("id;nom;prénom;date de naissance;uai;classe;niveau\n"
             "E-NEW;Leroy;Inès;04/06/2012;0699999Z;3e B;3ème\n")
 GUARDIANS = "id;nom;prenom;mobile;email;student_ids\nR-NEW;Leroy;Paul;06 01 02 03 04;;E-NEW\n"

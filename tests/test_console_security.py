@@ -33,7 +33,7 @@ PAGES = ["/console/tableau", "/console/tableau?classe=3e+B", "/console/eleves/E-
 POSTS = ["/console/eleves/E-LUCAS/avis", "/console/eleves/E-LUCAS/propositions",
          "/console/eleves/E-LUCAS/decision", "/console/classes/publier",
          "/console/parametres/calendrier", "/console/parametres/relances", "/console/import/avis",
-         "/console/import/base", "/console/deconnexion"]
+         "/console/import/decisions", "/console/import/base", "/console/deconnexion"]
 
 
 @pytest.fixture

@@ -572,24 +572,32 @@ class Console:
     @staff_page(manage=True)
     async def import_council(self, request: Request, staff: Staff, form: FormData) -> Response:
         kind = request.path_params["kind"]
-        if kind not in ("avis", "propositions"):
+        if kind not in _RESULT_FILES:
             return self.not_found(request, staff)
         text = await _upload_text(form.get("fichier"))
         if text is None:
             return self.import_page(request, staff, 400, kind=kind, problems=[
                 "Choisissez un fichier CSV en UTF-8 (au plus 5 Mo)."])
-        record_one = council.record if kind == "avis" else council.record_proposals
-        parse = council.rows_from_csv if kind == "avis" else council.proposal_rows_from_csv
+        parse, record_one, options = _RESULT_FILES[kind]
         try:
             rows = parse(text)
             with self.store.transaction():
                 count = council.record_all(self.store, record_one, rows, self.clock(),
-                                           publish=False, school=staff.uai)
+                                           school=staff.uai, **options)
                 self.audit(staff, None, f"console_import_{kind}", lines=count)
         except council.CouncilInputError as exc:
             return self.import_page(request, staff, 400, kind=kind,
                                     problems=str(exc).splitlines()[:200])
         return self.import_page(request, staff, kind=kind, result=count)
+
+
+# Results files: how each is read and recorded. Opinions and proposals are recorded unpublished
+# (published per class); a head's decision is published and notified at once, as on its form.
+_RESULT_FILES = {
+    "avis": (council.rows_from_csv, council.record, {"publish": False}),
+    "propositions": (council.proposal_rows_from_csv, council.record_proposals, {"publish": False}),
+    "decisions": (council.decision_rows_from_csv, council.record_decision, {}),
+}
 
 
 # ---- form fields ---------------------------------------------------------------------------------
