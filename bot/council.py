@@ -274,9 +274,5 @@ def record_all(store: SqliteStore, record_one: Callable[..., object], rows: list
             except CouncilInputError as exc:
                 errors.append(str(exc))
         if errors:
-            raise _Rollback("\n".join(errors))
+            raise CouncilInputError("\n".join(errors))  # inside: nothing of the file is kept
     return len(rows)
-
-
-class _Rollback(CouncilInputError):
-    """Raised inside the file's transaction so that nothing of a refused file is kept."""

@@ -24,10 +24,9 @@ from pathlib import Path
 from storage import SqliteStore, followup
 
 from . import council
+from .console import labels
 
 COMMANDS = ("council", "proposals", "decision", "publish", "followup", "export")
-_ACTION_LABELS = {"intentions": "saisir les intentions", "avis": "accuser réception de l'avis",
-                  "choix": "saisir les choix définitifs", "reponse": "répondre à la proposition"}
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -175,7 +174,7 @@ def _followup(store: SqliteStore, args: argparse.Namespace, now: datetime) -> in
             current = row.class_name
             waiting = sum(1 for r in rows if r.class_name == current and r.pending)
             print(f"{current}: {waiting} famille(s) n'ont pas encore agi")
-        todo = (f"{_ACTION_LABELS[row.pending]} avant le {calendar.local_date(row.deadline)}"
+        todo = (f"{labels.PENDING[row.pending]} avant le {calendar.local_date(row.deadline)}"
                 if row.pending else "rien à faire")
         print(f"  {row.student_id:<12} {row.nom} {row.prenom} — {todo} "
               f"[intentions {row.intentions}, avis {row.opinion}, accusé {row.acknowledged}, "

@@ -55,7 +55,6 @@ SELECT s.id, s.nom, s.prenom, s.class_name,
   (SELECT count(*) FROM proposals p WHERE p.student_id = s.id) AS proposals,
   (SELECT min(coalesce(p.published_at, '')) FROM proposals p WHERE p.student_id = s.id)
      AS proposals_published,
-  (SELECT count(*) FROM proposals p WHERE p.student_id = s.id) AS proposal_count,
   (SELECT max(agree) FROM proposal_answers x WHERE x.student_id = s.id) AS agreed,
   (SELECT count(*) FROM proposal_answers x WHERE x.student_id = s.id AND NOT x.agree) AS refused,
   d.source AS decision_source, d.voie AS decision_voie, d.decided_at
@@ -83,7 +82,7 @@ def statuses(store: SqliteStore, uai: str, class_name: str | None = None,
         published = row["opinion_published"] is not None and _dt(row["opinion_published"]) <= now
         proposals_published = bool(row["proposals"]) and row["proposals_published"] not in ("", None) \
             and _dt(row["proposals_published"]) <= now
-        answered = bool(row["agreed"]) or (row["refused"] or 0) >= (row["proposal_count"] or 0) > 0
+        answered = bool(row["agreed"]) or (row["refused"] or 0) >= (row["proposals"] or 0) > 0
         progress = Progress(intentions=bool(row["intentions_list"]), opinion=published,
                             acknowledged=row["acknowledged_at"] is not None,
                             choix=bool(row["choix_list"]), proposals=proposals_published,

@@ -320,6 +320,23 @@ class Console:
         done = DONE.get(request.query_params.get("fait", ""))
         return self.student_page(request, staff, student, done=done)
 
+    def save(self, request: Request, staff: Staff, student: Student, form: FormData,
+             errors: FormErrors, field: str, action: str, record: Callable[[], object],
+             done: str = "avis") -> Response:
+        """Record a checked student form with its audit entry, in one transaction; a refusal of
+        the council rules shows the form again (400) with the reason under `field`."""
+        if not errors:
+            try:
+                with self.store.transaction():
+                    record()
+                    self.audit(staff, student.id, action)
+            except council.CouncilInputError as exc:
+                errors.add(field, _refusal(exc))
+        if errors:
+            return self.student_page(request, staff, student, 400, errors=errors,
+                                     values=_values(form))
+        return self.redirect(f"/eleves/{student.id}", fait=done)
+
     @staff_page()
     async def record_opinion(self, request: Request, staff: Staff, form: FormData) -> Response:
         student = self.own_student(staff, request.path_params["student_id"])
@@ -341,18 +358,10 @@ class Console:
         recommendation = _voie_field(form, "recommandation", errors, required=False)
         motivation = _text_field(form, "motivation", MOTIVATION_MAX_LENGTH, errors,
                                  "La motivation")
-        if not errors:
-            try:
-                with self.store.transaction():
-                    council.record(self.store, student.id, avis, recommendation, motivation,
-                                   self.clock(), publish=False, school=staff.uai)
-                    self.audit(staff, student.id, "console_opinion")
-            except council.CouncilInputError as exc:
-                errors.add("avis", _refusal(exc))
-        if errors:
-            return self.student_page(request, staff, student, 400, errors=errors,
-                                     values=_values(form))
-        return self.redirect(f"/eleves/{student.id}", fait="avis")
+        return self.save(request, staff, student, form, errors, "avis", "console_opinion",
+                         lambda: council.record(self.store, student.id, avis, recommendation,
+                                                motivation, self.clock(), publish=False,
+                                                school=staff.uai))
 
     @staff_page()
     async def record_proposals(self, request: Request, staff: Staff, form: FormData) -> Response:
@@ -375,18 +384,11 @@ class Console:
                 proposals.append((voie, detail))
         if not proposals and not errors:
             errors.add("voie_1", "Choisissez au moins la voie de la proposition 1.")
-        if not errors:
-            try:
-                with self.store.transaction():
-                    council.record_proposals(self.store, student.id, proposals, self.clock(),
-                                             publish=False, school=staff.uai)
-                    self.audit(staff, student.id, "console_proposals")
-            except council.CouncilInputError as exc:
-                errors.add("voie_1", _refusal(exc))
-        if errors:
-            return self.student_page(request, staff, student, 400, errors=errors,
-                                     values=_values(form))
-        return self.redirect(f"/eleves/{student.id}", fait="propositions")
+        return self.save(request, staff, student, form, errors, "voie_1", "console_proposals",
+                         lambda: council.record_proposals(self.store, student.id, proposals,
+                                                          self.clock(), publish=False,
+                                                          school=staff.uai),
+                         done="propositions")
 
     @staff_page(manage=True)
     async def record_decision(self, request: Request, staff: Staff, form: FormData) -> Response:
@@ -397,18 +399,11 @@ class Console:
         voie = _voie_field(form, "decision_voie", errors, required=True)
         detail = _text_field(form, "decision_detail", council.DETAIL_MAX_LENGTH, errors,
                              "Le détail de la décision")
-        if not errors:
-            try:
-                with self.store.transaction():
-                    council.record_decision(self.store, student.id, voie, detail, self.clock(),
-                                            school=staff.uai)
-                    self.audit(staff, student.id, "console_decision")
-            except council.CouncilInputError as exc:
-                errors.add("decision_voie", _refusal(exc))
-        if errors:
-            return self.student_page(request, staff, student, 400, errors=errors,
-                                     values=_values(form))
-        return self.redirect(f"/eleves/{student.id}", fait="decision")
+        return self.save(request, staff, student, form, errors, "decision_voie",
+                         "console_decision",
+                         lambda: council.record_decision(self.store, student.id, voie, detail,
+                                                         self.clock(), school=staff.uai),
+                         done="decision")
 
     # ---- publishing a class ------------------------------------------------------------------------
 
