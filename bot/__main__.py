@@ -24,6 +24,8 @@ import asyncio
 import logging
 import sys
 
+from flows.calendar import home_day
+
 from . import results_cli, school_cli, service
 from .bootstrap import build
 from .config import ConfigError, load
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return command(app.store, app.clock(), args.dry_run)
         if args.command in school_cli.COMMANDS:
-            return school_cli.command(app.store, args, app.clock().date())
+            return school_cli.command(app.store, args, home_day(app.clock()))
         if args.command == "staff":
             return staff_cli.command(app, args)
         if args.command == "demo":

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flows.calendar import HOME_TIMEZONE
 
 DEFAULT_DB = "data/orientation.sqlite3"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -196,11 +200,17 @@ def _telegram(env) -> TelegramConfig | None:
     return TelegramConfig(token, base_url, transport, webhook_url, secret)
 
 
-def make_clock(today: date | None):
-    """The bot's clock: real time, or real time moved to `today` (the time of day keeps running)."""
+# `--today` names a day as the families and schools live it, in France's time zone: at 23:30 UTC
+# it is already tomorrow in Paris, and moving by whole UTC days would land on the wrong local day.
+HOME_ZONE = ZoneInfo(HOME_TIMEZONE)
+
+
+def make_clock(today: date | None) -> Callable[[], datetime]:
+    """The bot's clock: real time, or real time moved so that it is `today` in France (the time of
+    day keeps running)."""
     if today is None:
         return lambda: datetime.now(UTC)
-    now = datetime.now(UTC)
-    offset = datetime.combine(today, now.timetz()) - now
-    offset = timedelta(days=offset.days)
+    now = datetime.now(HOME_ZONE)
+    # Subtract in UTC: two datetimes of one zone subtract as wall clocks, ignoring summer time.
+    offset = datetime.combine(today, now.time(), tzinfo=HOME_ZONE).astimezone(UTC) - now.astimezone(UTC)
     return lambda: datetime.now(UTC) + offset

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flows.activation import TEMP_PASSWORD_VALIDITY
-from flows.calendar import AVIS, CHOIX, INTENTIONS, REPONSE, day_window
+from flows.calendar import AVIS, CHOIX, INTENTIONS, REPONSE, day_window, home_day
 from flows.model import Account, AccountKind, Guardian, School, Student
 from flows.ports import Hasher
 from storage import SqliteStore
@@ -53,7 +53,7 @@ def is_loaded(store: SqliteStore) -> bool:
 
 def load(store: SqliteStore, hasher: Hasher, now: datetime) -> None:
     """Load the demo base, calendar and temporary accounts, anchored on `now`'s date."""
-    anchor = now.date()
+    anchor = home_day(now)
     with store.transaction():
         for school in (JEAN_MOULIN, VICTOR_HUGO, AIME_CESAIRE):
             store.put_school(school)

@@ -82,6 +82,15 @@ class Calendar:
         return moment.astimezone(self.tz).strftime(pattern)
 
 
+# The country's zone: where a day named without a school (`--today`, the demo's anchor) is counted.
+HOME_TIMEZONE = "Europe/Paris"
+
+
+def home_day(moment: datetime) -> date:
+    """The day `moment` falls on in France (at 23:30 UTC it is already tomorrow there)."""
+    return moment.astimezone(ZoneInfo(HOME_TIMEZONE)).date()
+
+
 def day_window(key: str, first: date, last: date, timezone: str) -> Window:
     """A window open from the start of `first` to the end of `last`, in the school's time zone."""
     tz = ZoneInfo(timezone)

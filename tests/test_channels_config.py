@@ -145,3 +145,23 @@ def test_sending_configuration_and_defaults():
     assert config.rates == {"push:telegram": 30.0, "sms": 5.0, "email": 2.0}
     default = load(None, None, {})
     assert default.smtp is None and default.sms is None  # printed and kept
+
+
+@pytest.mark.parametrize("utc_now", ["2026-12-07T23:30:00", "2026-07-01T22:59:00", "2027-03-28T00:30:00"])
+def test_today_is_the_day_in_france_whatever_the_utc_hour(monkeypatch, utc_now):
+    # At 23:30 UTC it is already the next day in Paris: `--today D` must give D in France.
+    import datetime as real
+
+    from bot import config
+
+    frozen = real.datetime.fromisoformat(utc_now).replace(tzinfo=real.UTC)
+
+    class Frozen(real.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return frozen.astimezone(tz) if tz else frozen.replace(tzinfo=None)
+
+    monkeypatch.setattr(config, "datetime", Frozen)
+    moved = config.make_clock(real.date(2027, 3, 30))()
+    assert moved.astimezone(config.HOME_ZONE).date() == real.date(2027, 3, 30)
+    assert moved.astimezone(config.HOME_ZONE).time() == frozen.astimezone(config.HOME_ZONE).time()
