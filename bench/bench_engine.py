@@ -26,7 +26,7 @@ For each `synchronous` mode, on a fresh SQLite file in a temporary directory, it
 
 HASHING, AND WHAT MOST GUARDIANS SKIP. Passwords and activation codes are hashed with argon2id at
 production parameters (`Argon2Hasher()`, tens of milliseconds per hash, on purpose), in the
-engine's hashing thread as in production (`bot.security.hashing_executor`: one hash at a time, at
+engine's hashing thread as in production (`bot.runtime.hashing.hashing_executor`: one hash at a time, at
 a lower CPU priority than the event loop). Only a sample of guardians (`--hash-sample`,
 default 100) runs the FULL journey: activation by SMS code (name, first name, mobile, code, birth
 date, password twice) and, before the opinion, a real log-in (identifier, password). Every other
@@ -63,12 +63,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot import council, demo
-from bot.security import Argon2Hasher, hashing_executor
-from flows.calendar import day_window
+from bot.runtime import demo
+from bot.runtime.hashing import Argon2Hasher, hashing_executor
+from bot.school import results as council
 from flows.engine import Engine
 from flows.exchange import Inbound, Reply
-from flows.model import Account, AccountKind, Avis, Guardian, School, Step, Student, Voie
+from flows.rules.calendar import day_window
+from flows.rules.model import Account, AccountKind, Avis, Guardian, School, Step, Student, Voie
 from storage import SqliteStore
 
 CHANNEL = "bench"

@@ -17,7 +17,7 @@ acknowledged), 30 % of the guardians have an active account with a bound chat, 6
 
 It prints, as `key=value` lines:
 
-- `bench reminders guardians=… plan_s=… due=…`: `bot.reminders.plan` at that moment (median);
+- `bench reminders guardians=… plan_s=… due=…`: `bot.runtime.reminders.plan` at that moment (median);
 - `bench reminders_enqueue … enqueue_s=…`: queuing them all in the outbox, once;
 - `bench reminders_again … plan_s=… due=0`: the next pass, when everything is already queued (what
   the bot's loop costs each minute until the next offset);
@@ -35,9 +35,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot import reminders
-from flows.calendar import AVIS, INTENTIONS, day_window
-from flows.model import School
+from bot.runtime import reminders
+from flows.rules.calendar import AVIS, INTENTIONS, day_window
+from flows.rules.model import School
 from storage import SqliteStore
 
 SCHOOLS = [School(f"06{n:05d}A", f"Collège {n}", "04 72 00 00 00", f"college{n}@example.org",

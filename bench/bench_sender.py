@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.channels.telegram.via_httpx import HttpxBotApi
 from bot.sending.push import TelegramPush
 from bot.sending.sender import OutboxSender
-from flows.model import OutMessage
+from flows.rules.model import OutMessage
 from storage import SqliteStore
 from tests.botapi.double import BotApiDouble
 

@@ -19,7 +19,7 @@ For each of three bots in turn, each on a fresh double:
 1. "echo": a bare python-telegram-bot application (`concurrent_updates(True)`, polling): a text
    is answered with the same text and a one-button inline keyboard (sendMessage); a button press
    is answered (answerCallbackQuery) and its message edited (editMessageText);
-2. "ptb": the bot's whole Telegram service (`bot.service.run_telegram`) with the
+2. "ptb": the bot's whole Telegram service (`bot.runtime.run.run_telegram`) with the
    python-telegram-bot transport, on a fresh SQLite file holding the demo base (argon2id at
    production parameters, as in production: the demo's loading hashes two passwords);
 3. "httpx": the same with the httpx transport (the fallback).
@@ -66,11 +66,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bench.bench_engine import Histogram
-from bot.bootstrap import App, build
 from bot.channels.telegram.channel import ALLOWED_UPDATES
-from bot.config import Config, TelegramConfig
-from bot.security import Argon2Hasher
-from bot.service import run_telegram
+from bot.runtime.bootstrap import App, build
+from bot.runtime.config import Config, TelegramConfig
+from bot.runtime.hashing import Argon2Hasher
+from bot.runtime.run import run_telegram
 from flows.texts import t
 from tests.botapi.double import BotApiDouble, Call
 

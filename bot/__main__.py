@@ -24,12 +24,14 @@ import asyncio
 import logging
 import sys
 
-from flows.calendar import home_day
+from flows.rules.calendar import home_day
 
-from . import results_cli, school_cli, service
-from .bootstrap import build
-from .config import ConfigError, load
-from .console import cli as staff_cli
+from .runtime import run
+from .runtime.bootstrap import build
+from .runtime.config import ConfigError, load
+from .school.cli import results as results_cli
+from .school.cli import setup as setup_cli
+from .school.cli import staff as staff_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,9 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="load the demo data")
     remind = commands.add_parser("remind", help="queue the reminders due now (for cron)")
     remind.add_argument("--dry-run", action="store_true", help="only list them; queue nothing")
-    school_cli.add_parsers(commands)  # import-base, calendar
+    setup_cli.add_parsers(commands)  # import-base, calendar
     results_cli.add_parsers(commands)  # council, proposals, decision, publish, followup, export
-    staff_cli.add_parsers(commands)  # staff add, list, unlock (bot/console/cli.py)
+    staff_cli.add_parsers(commands)  # staff add, list, unlock (bot/school/cli/staff.py)
     return parser
 
 
@@ -63,13 +65,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "run":
-            return asyncio.run(service.run(app))
+            return asyncio.run(run.run(app))
         if args.command == "chat":
-            return asyncio.run(service.run_terminal(app, args.address))
+            return asyncio.run(run.run_terminal(app, args.address))
         if args.command in results_cli.COMMANDS:
             return results_cli.command(app.store, args, app.clock())
         if args.command == "outbox":
-            from .console_outbox import format_message
+            from .sending.printed import format_message
 
             for message in app.store.outbox():
                 problem = f" ({message['last_error']})" if message["last_error"] else ""
@@ -77,11 +79,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"{format_message(message)}")
             return 0
         if args.command == "remind":
-            from .reminders import command
+            from .runtime.reminders import command
 
             return command(app.store, app.clock(), args.dry_run)
-        if args.command in school_cli.COMMANDS:
-            return school_cli.command(app.store, args, home_day(app.clock()))
+        if args.command in setup_cli.COMMANDS:
+            return setup_cli.command(app.store, args, home_day(app.clock()))
         if args.command == "staff":
             return staff_cli.command(app, args)
         if args.command == "demo":

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 
-from .activation import IDLE_TIMEOUT
 from .dialogue.access import end_session
 from .dialogue.context import Ctx, NeedsWork, Secrets
 from .dialogue.machine import (
@@ -31,9 +30,10 @@ from .dialogue.machine import (
     TRIGGERS,
 )
 from .exchange import Button, Inbound, Reply
-from .identity import fold, new_code
-from .model import Conversation
 from .ports import Hasher, Store
+from .rules.accounts import IDLE_TIMEOUT
+from .rules.identity import fold, new_code
+from .rules.model import Conversation
 from .texts import t
 
 MAX_INPUT_LENGTH = 1000

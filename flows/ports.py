@@ -6,8 +6,8 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
-from .calendar import Calendar
-from .model import (
+from .rules.calendar import Calendar
+from .rules.model import (
     Account,
     AccountKind,
     Acknowledgement,

@@ -1,7 +1,7 @@
 """The school's follow-up: each student's state at every step, who has not acted, and the CSV export.
 
 Read in a handful of queries per school (not per student), so a school of 2,000 students is one
-page load. The rule of what is due now is `flows.standing.pending`, shared with the families' home.
+page load. The rule of what is due now is `flows.rules.standing.pending`, shared with the families' home.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from flows.model import Step
-from flows.standing import Progress, pending
+from flows.rules.model import Step
+from flows.rules.standing import Progress, pending
 
 from .sqlite import SqliteStore, _dt
 

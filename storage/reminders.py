@@ -1,7 +1,7 @@
 """The reads the reminder planner needs, in bulk: a few joined queries for the whole school base.
 
 Rows come back as plain tuples (the planner handles 100,000 guardians in well under two seconds);
-the rules that decide on them live in `flows.reminders`. Instants stay ISO text here: they carry
+the rules that decide on them live in `flows.rules.reminders`. Instants stay ISO text here: they carry
 different UTC offsets, so they are compared as datetimes by the planner, never as strings in SQL.
 """
 
@@ -11,9 +11,9 @@ import json
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from flows.calendar import Window
-from flows.model import AccountKind, Step
-from flows.reminders import CONCERNED_LEVEL, Rules, Settings, parse_hours, parse_offsets
+from flows.rules.calendar import Window
+from flows.rules.model import AccountKind, Step
+from flows.rules.reminders import CONCERNED_LEVEL, Rules, Settings, parse_hours, parse_offsets
 
 from .sqlite import SqliteStore, _dt
 

@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
-from flows.model import Guardian, School, Student
+from flows.rules.model import Guardian, School, Student
 
 from .sqlite import SqliteStore
 

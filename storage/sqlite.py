@@ -16,9 +16,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from flows.calendar import Calendar, Window
-from flows.errors import DomainError
-from flows.model import (
+from flows.rules.calendar import Calendar, Window
+from flows.rules.errors import DomainError
+from flows.rules.model import (
     Account,
     AccountKind,
     Acknowledgement,
@@ -466,7 +466,7 @@ class SqliteStore:
             return self._all("SELECT * FROM audit_log ORDER BY id")
         return self._all("SELECT * FROM audit_log WHERE student_id = ? ORDER BY id", student_id)
 
-    # ==== the school's web console (bot/console): staff accounts, sessions, settings ============
+    # ==== the school's web console (bot/school/console): staff accounts, sessions, settings ============
     # Every query a staff member's request makes is scoped by the UAI of their session; these
     # methods only store and fetch. Rows are plain dicts.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import demo
+from bot.runtime import demo
 from flows.engine import Engine
 from storage import SqliteStore
 

@@ -1,6 +1,6 @@
 """Test support for the school console: staff accounts, an HTTP client that logs in, a live server.
 
-The console is always tested mounted in the bot's own HTTP app (`bot.http.create_app`), as
+The console is always tested mounted in the bot's own HTTP app (`bot.runtime.http.create_app`), as
 `python -m bot run` serves it.
 """
 
@@ -18,11 +18,11 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from bot.console import create_console
-from bot.console.auth import add_staff
-from bot.console.serving import bind
-from bot.http import create_app
-from flows.model import School, Student
+from bot.runtime.http import create_app
+from bot.school.console import create_console
+from bot.school.console.auth import add_staff
+from bot.school.console.serving import bind
+from flows.rules.model import School, Student
 from storage import SqliteStore
 
 HEAD_PASSWORD = "Direction-2026!JM"

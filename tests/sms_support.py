@@ -1,6 +1,6 @@
 """Running the bot's SMS service for the tests: the real HTTP endpoint, signed requests, a phone.
 
-`running_sms_bot` starts `bot.service.serve_sms` (uvicorn on a loopback port, the outbox sender,
+`running_sms_bot` starts `bot.runtime.run.serve_sms` (uvicorn on a loopback port, the outbox sender,
 the reminders, the idle sweep) with the SMS gateway double as the outbound gateway. A `Phone`
 posts SMS to `POST /sms/inbound` as the gateway would (Twilio's form fields, signed with Twilio's
 own `RequestValidator`, which the tests use as the reference) and reads what the bot sent back to
@@ -22,10 +22,10 @@ from pathlib import Path
 import httpx
 from twilio.request_validator import RequestValidator
 
-from bot.bootstrap import App, build
-from bot.config import Config, SmsConfig, SmsInboundConfig
-from bot.service import serve_sms
-from flows.identity import normalize_mobile
+from bot.runtime.bootstrap import App, build
+from bot.runtime.config import Config, SmsConfig, SmsInboundConfig
+from bot.runtime.run import serve_sms
+from flows.rules.identity import normalize_mobile
 
 from .sms_gateway_double import SmsGatewayDouble
 from .support import Clock, last_code, light_hasher

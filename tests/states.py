@@ -14,11 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
-from bot import council, demo
+from bot.runtime import demo
+from bot.school import results as council
 from flows.engine import Engine
 from flows.exchange import Inbound, Reply
-from flows.identity import format_mobile
-from flows.model import Avis, Voie
+from flows.rules.identity import format_mobile
+from flows.rules.model import Avis, Voie
 from storage import SqliteStore
 
 from .support import (

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.security import Argon2Hasher
+from bot.runtime.hashing import Argon2Hasher
 from flows.engine import Engine
 from flows.exchange import Inbound, Reply
-from flows.identity import normalize_mobile
+from flows.rules.identity import normalize_mobile
 from storage import SqliteStore
 
 DEMO_NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)  # demo loaded on this day: step 1 open

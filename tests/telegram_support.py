@@ -8,9 +8,9 @@ import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.bootstrap import App, build
-from bot.config import Config, TelegramConfig
-from bot.service import run_telegram
+from bot.runtime.bootstrap import App, build
+from bot.runtime.config import Config, TelegramConfig
+from bot.runtime.run import run_telegram
 
 from .botapi.double import BotApiDouble
 from .support import Clock, light_hasher

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.__main__ import main
-from flows.calendar import AVIS, CHOIX, INTENTIONS, REPONSE, Window, check_order, day_window
-from flows.errors import DomainError
+from flows.rules.calendar import AVIS, CHOIX, INTENTIONS, REPONSE, Window, check_order, day_window
+from flows.rules.errors import DomainError
 from flows.texts import t
 from storage import SqliteStore
 

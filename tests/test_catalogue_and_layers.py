@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.calendar import WINDOW_ORDER
 from flows.dialogue.machine import SCREENS
-from flows.model import Avis, Voie
+from flows.rules.calendar import WINDOW_ORDER
+from flows.rules.model import Avis, Voie
 from flows.texts import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent

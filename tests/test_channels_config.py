@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.bootstrap import build
-from bot.config import Config, ConfigError, TelegramConfig, load
-from bot.service import telegram_transport
+from bot.runtime.bootstrap import build
+from bot.runtime.config import Config, ConfigError, TelegramConfig, load
+from bot.runtime.run import telegram_transport
 
 from .botapi.double import BotApiDouble
 from .support import Clock, light_hasher
@@ -76,7 +76,7 @@ def test_httpx_is_used_when_python_telegram_bot_cannot_be_imported(tmp_path, mon
 
 
 def test_the_httpx_path_imports_no_framework():
-    code = ("import sys, bot.service, bot.channels.telegram.via_httpx; "
+    code = ("import sys, bot.runtime.run, bot.channels.telegram.via_httpx; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('telegram', 'aiogram', 'telebot', 'pyrogram')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
@@ -152,7 +152,7 @@ def test_today_is_the_day_in_france_whatever_the_utc_hour(monkeypatch, utc_now):
     # At 23:30 UTC it is already the next day in Paris: `--today D` must give D in France.
     import datetime as real
 
-    from bot import config
+    from bot.runtime import config
 
     frozen = real.datetime.fromisoformat(utc_now).replace(tzinfo=real.UTC)
 

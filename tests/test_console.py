@@ -11,15 +11,15 @@ from datetime import date, time
 import httpx
 import pytest
 
-from bot import council
-from bot.bootstrap import App
-from bot.config import Config
-from bot.console import cli
-from bot.console.serving import bind, console_for, serve_http
-from bot.http import create_app
-from flows.calendar import AVIS, INTENTIONS, day_window
-from flows.model import Avis, ProposalAnswer, Step, Voie
-from flows.reminders import Offset
+from bot.runtime.bootstrap import App
+from bot.runtime.config import Config
+from bot.runtime.http import create_app
+from bot.school import results as council
+from bot.school.cli import staff as cli
+from bot.school.console.serving import bind, console_for, serve_http
+from flows.rules.calendar import AVIS, INTENTIONS, day_window
+from flows.rules.model import Avis, ProposalAnswer, Step, Voie
+from flows.rules.reminders import Offset
 from storage import followup
 from storage.reminders import settings as reminder_settings
 
@@ -114,7 +114,7 @@ async def test_an_acknowledged_opinion_is_read_only(app, store, clock, lucas_val
     council.record(store, "E-LUCAS", [Avis.FAVORABLE, Avis.FAVORABLE], None, "Sans objet.",
                    clock())
     with store.transaction():
-        from flows.model import Acknowledgement
+        from flows.rules.model import Acknowledgement
 
         store.save_acknowledgement(Acknowledgement("E-LUCAS", Step.INTENTIONS, "R-CLAIRE",
                                                    clock()))

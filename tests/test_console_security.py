@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from bot import council
-from flows.model import Avis, Step, Voie
+from bot.school import results as council
+from flows.rules.model import Avis, Step, Voie
 
 from .console_support import (
     HEAD_PASSWORD,
@@ -319,7 +319,7 @@ async def test_a_teacher_records_but_does_not_publish_decide_or_configure(app, s
 async def test_a_flood_of_log_ins_does_not_fill_the_hashing_queue(store, clock, hasher):
     import time
 
-    from bot.console.auth import MAX_PENDING_LOGINS, Auth
+    from bot.school.console.auth import MAX_PENDING_LOGINS, Auth
 
     make_staff(store, hasher, clock())
 

@@ -7,7 +7,7 @@ import threading
 
 from argon2 import PasswordHasher
 
-from bot.security import Argon2Hasher
+from bot.runtime.hashing import Argon2Hasher
 from flows.engine import Engine
 from flows.exchange import Inbound
 
@@ -87,7 +87,7 @@ def test_production_hashing_is_argon2id_with_the_library_defaults():
 async def test_effects_queued_within_the_event_commit_with_it_or_not_at_all(engine, store):
     """A channel queuing its replies with `within` gets them in the event's transaction: when
     queuing fails, the event's state change is rolled back too."""
-    from flows.model import OutMessage
+    from flows.rules.model import OutMessage
 
     def queue(replies):
         for reply in replies:

@@ -7,11 +7,11 @@ import socket
 
 from aiosmtpd.controller import Controller
 
-from bot.sending.email import ConsoleEmail, SmtpEmail
-from bot.sending.push import ConsolePush
+from bot.sending.email import PrintedEmail, SmtpEmail
+from bot.sending.push import PrintedPush
 from bot.sending.sender import OutboxSender, backoff
-from bot.sending.sms import ConsoleSms, TwilioSms
-from flows.model import Guardian, OutMessage
+from bot.sending.sms import PrintedSms, TwilioSms
+from flows.rules.model import Guardian, OutMessage
 
 from .mail_support import Mailbox, smtp_server
 from .sms_gateway_double import SmsGatewayDouble
@@ -26,7 +26,7 @@ def mail_sender(store, clock, port: int) -> OutboxSender:
     out = io.StringIO()
     return OutboxSender(store, {"email": SmtpEmail("127.0.0.1", port, "none", None, None,
                                                    "ne-pas-repondre@example.org"),
-                                "sms": ConsoleSms(out), "push": ConsolePush(out)}, clock)
+                                "sms": PrintedSms(out), "push": PrintedPush(out)}, clock)
 
 
 def text_of(received: dict) -> str:
@@ -100,7 +100,7 @@ async def test_smtp_down_then_up_delivers_later(store, clock):
 async def test_sms_gateway_down_then_up_delivers_later(store, clock):
     with SmsGatewayDouble() as gateway:
         twilio = TwilioSms(gateway.base_url, gateway.account_sid, gateway.auth_token, "+33700000000")
-        sender = OutboxSender(store, {"sms": twilio, "email": ConsoleEmail(io.StringIO())}, clock)
+        sender = OutboxSender(store, {"sms": twilio, "email": PrintedEmail(io.StringIO())}, clock)
         with store.transaction():
             store.enqueue(OutMessage("sms", "+33612345678", "Votre code : 123456"), clock())
         gateway.down()

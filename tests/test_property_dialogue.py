@@ -59,8 +59,8 @@ from flows.dialogue.machine import (
 )
 from flows.engine import MAX_INPUT_LENGTH, command_of
 from flows.exchange import Inbound, Reply
-from flows.identity import fold
-from flows.model import Conversation
+from flows.rules.identity import fold
+from flows.rules.model import Conversation
 from flows.texts import t
 
 from .states import (

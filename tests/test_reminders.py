@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import council, demo
-from bot import reminders as planner
-from flows.calendar import AVIS, INTENTIONS, day_window
+from bot.runtime import demo
+from bot.runtime import reminders as planner
+from bot.school import results as council
 from flows.engine import Engine
-from flows.model import Account, AccountKind, Avis, Step, Voie
-from flows.notifications import route
-from flows.reminders import (
+from flows.rules.calendar import AVIS, INTENTIONS, day_window
+from flows.rules.model import Account, AccountKind, Avis, Step, Voie
+from flows.rules.reminders import (
     Offset,
     Rules,
     Settings,
@@ -35,6 +35,7 @@ from flows.reminders import (
     schedule,
     send_time,
 )
+from flows.rules.routing import route
 from flows.texts import catalogue, has
 from storage import SqliteStore
 from storage import reminders as queries

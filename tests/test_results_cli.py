@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.__main__ import main
-from flows.model import Step
+from flows.rules.model import Step
 from storage import SqliteStore
 
 

@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from flows import activation, requests
-from flows.calendar import AVIS, INTENTIONS, Calendar, day_window
-from flows.errors import DomainError
-from flows.identity import (
+from flows.rules import accounts as activation
+from flows.rules import requests
+from flows.rules.calendar import AVIS, INTENTIONS, Calendar, day_window
+from flows.rules.council import check_may_acknowledge, visible
+from flows.rules.errors import DomainError
+from flows.rules.identity import (
     fold,
     identifier_stem,
     mask_mobile,
@@ -18,7 +20,7 @@ from flows.identity import (
     parse_birth_date,
     password_problems,
 )
-from flows.model import (
+from flows.rules.model import (
     Account,
     AccountKind,
     Acknowledgement,
@@ -30,7 +32,6 @@ from flows.model import (
     Step,
     Voie,
 )
-from flows.opinions import check_may_acknowledge, visible
 
 NOW = datetime(2021, 2, 20, 10, 0, tzinfo=UTC)
 CAL = Calendar("Europe/Paris", {

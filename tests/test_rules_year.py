@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from flows import decisions, requests
-from flows.calendar import AVIS, CHOIX, INTENTIONS, REPONSE, Calendar, day_window
-from flows.errors import DomainError
-from flows.model import (
+from flows.rules import decisions, requests
+from flows.rules.calendar import AVIS, CHOIX, INTENTIONS, REPONSE, Calendar, day_window
+from flows.rules.errors import DomainError
+from flows.rules.model import (
     AccountKind,
     Decision,
     DecisionSource,
@@ -22,7 +22,7 @@ from flows.model import (
     Step,
     Voie,
 )
-from flows.standing import Progress, pending
+from flows.rules.standing import Progress, pending
 
 TZ = "Europe/Paris"
 CAL = Calendar(TZ, {

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import school_import
 from bot.__main__ import main
-from flows.identity import normalize_mobile
+from bot.school import csv_input as school_import
+from flows.rules.identity import normalize_mobile
 
 TODAY = "2026-11-29"
 TABLES = ("schools", "students", "guardians", "guardian_links")

@@ -8,7 +8,7 @@ from bot.channels.telegram.via_httpx import HttpxBotApi
 from bot.sending.base import Outgoing, PermanentFailure, TemporaryFailure
 from bot.sending.push import TelegramPush
 from bot.sending.sender import OutboxSender, backoff
-from flows.model import OutMessage
+from flows.rules.model import OutMessage
 
 from .botapi.double import BotApiDouble
 

@@ -1,6 +1,6 @@
 """SMS and e-mail transports against real loopback servers: a Twilio-compatible gateway double and an
 aiosmtpd SMTP server (plain, with AUTH, and with STARTTLS / implicit TLS when `openssl` can make a
-self-signed certificate). Also the console transports of the embedded default."""
+self-signed certificate). Also the printed transports of the embedded default."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from bot.console_outbox import format_message
 from bot.sending.base import Outgoing, PermanentFailure, TemporaryFailure
-from bot.sending.email import ConsoleEmail, SmtpEmail, render_email
-from bot.sending.sms import ConsoleSms, TwilioSms
+from bot.sending.email import PrintedEmail, SmtpEmail, render_email
+from bot.sending.printed import format_message
+from bot.sending.sms import PrintedSms, TwilioSms
 from flows.texts import t
 
 from .mail_support import Mailbox, parse, smtp_server
@@ -358,7 +358,7 @@ async def test_smtp_implicit_tls(mailbox, contexts):
 
 async def test_console_sms_prints_the_marked_line():
     out = io.StringIO()
-    await ConsoleSms(out).send(sms())
+    await PrintedSms(out).send(sms())
     assert out.getvalue() == (
         "[SMS → +33612345678] Scolarité Services : votre code d'activation ÉduConnect est 123456.\n"
         "    Il expire dans 15 minutes.\n"
@@ -368,7 +368,7 @@ async def test_console_sms_prints_the_marked_line():
 async def test_console_email_prints_subject_and_indented_body():
     out = io.StringIO()
     message = mail()
-    await ConsoleEmail(out).send(message)
+    await PrintedEmail(out).send(message)
     printed = out.getvalue()
     assert printed.startswith(f"[E-MAIL → {PARENT}] Orientation de Léa : vos intentions provisoires ont bien")
     assert "\n    Bonjour,\n" in printed

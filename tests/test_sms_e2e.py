@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import council
 from bot.channels.sms.segments import count
-from flows.model import Avis, Step, Voie
+from bot.school import results as council
+from flows.rules.model import Avis, Step, Voie
 
 from .sms_support import CLAIRE_PHONE, KARIM_PHONE, QUIET_NOW, code_in, running_sms_bot
 from .support import CLAIRE_PASSWORD, KARIM_PASSWORD, Clock

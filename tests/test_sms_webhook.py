@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from bot.channels.sms.segments import count
-from bot.config import ConfigError, SmsInboundConfig, load
+from bot.runtime.config import ConfigError, SmsInboundConfig, load
 
 from .sms_gateway_double import SmsGatewayDouble
 from .sms_support import (

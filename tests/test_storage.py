@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flows.errors import DomainError
-from flows.model import (
+from flows.rules.errors import DomainError
+from flows.rules.model import (
     Account,
     AccountKind,
     Acknowledgement,

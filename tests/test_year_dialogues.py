@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import council
-from bot import reminders as planner
-from flows.model import Avis, DecisionSource, Step, Voie
+from bot.runtime import reminders as planner
+from bot.school import results as council
+from flows.rules.model import Avis, DecisionSource, Step, Voie
 from storage import followup
 
 from .support import (

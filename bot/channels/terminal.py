@@ -4,7 +4,7 @@ Each input line goes to the engine; the replies are printed, each button as its 
 `[n] label`. An input may be a button's number, its exact label, or free text. Works with piped
 standard input: at the end of the input it exits with status 0. What the event queued (SMS,
 e-mails) is sent right after the replies, by the configured transports; the embedded default
-prints them as marked lines (see `bot.console_outbox`).
+prints them as marked lines (see `bot.sending.printed`).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from typing import TextIO
 
 import aiosmtplib
 
-from bot.console_outbox import format_message
+from bot.sending.printed import format_message
 
 from .base import Outgoing, PermanentFailure, TemporaryFailure
 
@@ -96,7 +96,7 @@ def render_email(message: Outgoing, sender: str, now: datetime | None = None) ->
     return mail
 
 
-class ConsoleEmail:
+class PrintedEmail:
     """The embedded default: print the e-mail (subject line, body indented); nothing leaves the process."""
 
     def __init__(self, out: TextIO) -> None:

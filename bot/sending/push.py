@@ -2,7 +2,7 @@
 
 `TelegramPush` sends with the Telegram channel's API and retry policy, at most one message per
 second per chat (Telegram's limit; the sender's limiter keeps the overall 30 per second).
-`ConsolePush` is the embedded default: it prints the message as a marked line.
+`PrintedPush` is the embedded default: it prints the message as a marked line.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TextIO
 
 from bot.channels.telegram.api import BotApi, BotApiError
 
-from .. import console_outbox
+from . import printed
 from .base import Outgoing, PermanentFailure, TemporaryFailure
 
 PER_CHAT_INTERVAL = 1.0
@@ -44,11 +44,11 @@ class TelegramPush:
             raise PermanentFailure(f"Telegram {error.code}: {error.description}") from error
 
 
-class ConsolePush:
+class PrintedPush:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
     async def send(self, message: Outgoing) -> None:
-        print(console_outbox.format_message({"kind": "push", "recipient": message.recipient,
+        print(printed.format_message({"kind": "push", "recipient": message.recipient,
                                              "body": message.body, "subject": message.subject}),
               file=self.out, flush=True)

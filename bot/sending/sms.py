@@ -1,6 +1,6 @@
 """SMS transports: the embedded default (printed) and an HTTP gateway speaking Twilio's Messages API.
 
-`ConsoleSms` prints each SMS as the terminal chat always has (`[SMS → +33612345678] …`); the message
+`PrintedSms` prints each SMS as the terminal chat always has (`[SMS → +33612345678] …`); the message
 stays in the outbox, marked sent. `TwilioSms` POSTs a form to
 `{base_url}/2010-04-01/Accounts/{AccountSid}/Messages.json` with HTTP basic auth, the format of
 Twilio and of the many gateways and relays that copy it. A 2xx is a success; 429, 5xx, 401 (the
@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.console_outbox import format_message
+from bot.sending.printed import format_message
 
 from .base import Outgoing, PermanentFailure, TemporaryFailure
 
@@ -32,7 +32,7 @@ TEMPORARY_STATUSES = frozenset({401, 408, 425, 429})
 MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 
 
-class ConsoleSms:
+class PrintedSms:
     """The embedded default: print the SMS as a marked line; nothing leaves the process."""
 
     def __init__(self, out: TextIO) -> None:

@@ -11,9 +11,9 @@ import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .. import activation as rules
-from ..errors import DomainError
-from ..identity import (
+from ..rules import accounts as rules
+from ..rules.errors import DomainError
+from ..rules.identity import (
     fold,
     identifier_stem,
     mask_mobile,
@@ -21,7 +21,7 @@ from ..identity import (
     parse_birth_date,
     password_problems,
 )
-from ..model import Account, AccountKind, Guardian, OutMessage, Student
+from ..rules.model import Account, AccountKind, Guardian, OutMessage, Student
 from ..texts import t
 from .context import Ctx
 from .recap import send_session_recaps

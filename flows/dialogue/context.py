@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from ..calendar import Calendar
 from ..exchange import Inbound
-from ..model import Account, AccountKind, Conversation, OutMessage, Student
 from ..ports import Store
+from ..rules.calendar import Calendar
+from ..rules.model import Account, AccountKind, Conversation, OutMessage, Student
 
 
 class NeedsWork(Exception):  # noqa: N818 - a signal to the engine, not an error

@@ -7,11 +7,11 @@ Steps 1 and 2 share their dialogue: the conversation holds the step being entere
 
 from __future__ import annotations
 
-from .. import requests as rules
-from ..calendar import CHOIX, INTENTIONS, Calendar
-from ..errors import DomainError
-from ..model import Acknowledgement, CouncilOpinion, Intention, RequestSet, Step, Voie
-from ..opinions import check_may_acknowledge, visible
+from ..rules import requests as rules
+from ..rules.calendar import CHOIX, INTENTIONS, Calendar
+from ..rules.council import check_may_acknowledge, visible
+from ..rules.errors import DomainError
+from ..rules.model import Acknowledgement, CouncilOpinion, Intention, RequestSet, Step, Voie
 from .context import Ctx
 from .recap import mark_for_recap, send_confirmation, step_key
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .. import decisions as rules
-from ..errors import DomainError
-from ..model import Decision, Proposal, ProposalAnswer, Step
+from ..rules import decisions as rules
+from ..rules.errors import DomainError
+from ..rules.model import Decision, Proposal, ProposalAnswer, Step
 from .context import Ctx
 from .orientation import calendar
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..calendar import Calendar
-from ..model import AccountKind, Intention, OutMessage, RequestSet, Step, Student
+from ..rules.calendar import Calendar
+from ..rules.model import AccountKind, Intention, OutMessage, RequestSet, Step, Student
 from ..texts import has, t
 from .context import Ctx
 

@@ -6,11 +6,11 @@ button data bound to the screen, so a button from an older screen is recognised 
 
 from __future__ import annotations
 
-from ..calendar import AVIS, CHOIX, INTENTIONS, REPONSE
-from ..decisions import appeal_deadline, disagrees
-from ..identity import format_mobile
-from ..model import AccountKind, Step, Voie
-from ..standing import Progress, pending
+from ..rules.calendar import AVIS, CHOIX, INTENTIONS, REPONSE
+from ..rules.decisions import appeal_deadline, disagrees
+from ..rules.identity import format_mobile
+from ..rules.model import AccountKind, Step, Voie
+from ..rules.standing import Progress, pending
 from ..texts import t
 from . import orientation as ori
 from . import proposal as prop

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.model import Avis, Step, Voie
+from flows.rules.model import Avis, Step, Voie
 
 from ..console_support import HEAD_PASSWORD, LiveServer, make_staff
 from ..support import CLAIRE_PASSWORD

@@ -31,13 +31,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 
-from flows.activation import IDLE_TIMEOUT
 from flows.dialogue.machine import TRIGGERS
 from flows.engine import Engine
-from flows.errors import DomainError
 from flows.exchange import Inbound, Reply
-from flows.identity import fold, normalize_mobile
-from flows.model import AccountKind, Conversation, OutMessage
+from flows.rules.accounts import IDLE_TIMEOUT
+from flows.rules.errors import DomainError
+from flows.rules.identity import fold, normalize_mobile
+from flows.rules.model import AccountKind, Conversation, OutMessage
 from flows.texts import t
 from storage import SqliteStore
 

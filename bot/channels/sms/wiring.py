@@ -9,7 +9,7 @@ from .channel import SmsChannel
 from .webhook import SmsWebhook
 
 if TYPE_CHECKING:
-    from ...bootstrap import App
+    from ...runtime.bootstrap import App
 
 
 def build_webhook(app: App, sender: OutboxSender) -> SmsWebhook | None:

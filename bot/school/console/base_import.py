@@ -1,6 +1,6 @@
 """Loading one school's base (students, guardians) from the console, with the CLI's checks.
 
-The files are read and checked by `bot.school_import` and written by `bot.school_cli.import_base`,
+The files are read and checked by `bot.school.csv_input` and written by `bot.school.cli.setup.import_base`,
 exactly as `python -m bot import-base` does, inside one transaction that first checks that the
 files stay within the staff member's school:
 
@@ -22,12 +22,13 @@ from pathlib import Path
 
 from storage import SqliteStore
 
-from .. import school_cli, school_import
+from .. import csv_input
+from ..cli import setup as setup_cli
 
 KINDS = ("students", "guardians")
 
 
-def _scope_problems(store: SqliteStore, uai: str, base: school_import.SchoolBase) -> list[str]:
+def _scope_problems(store: SqliteStore, uai: str, base: csv_input.SchoolBase) -> list[str]:
     problems: list[str] = []
     ours: set[str] = set()
     students = base.tables.get("students")
@@ -65,17 +66,17 @@ def _scope_problems(store: SqliteStore, uai: str, base: school_import.SchoolBase
 
 
 def import_base(store: SqliteStore, uai: str, uploads: dict[str, tuple[str, bytes]],
-                today: date) -> tuple[school_cli.ImportResult | None, list[str]]:
+                today: date) -> tuple[setup_cli.ImportResult | None, list[str]]:
     """(the result, []) when written; (None, every problem) when refused: nothing written."""
     files, problems = {}, []
     for kind, (name, data) in uploads.items():
         try:
-            files[kind] = (name, school_import.decode(name, data))
-        except school_import.BadFile as exc:
+            files[kind] = (name, csv_input.decode(name, data))
+        except csv_input.BadFile as exc:
             problems.append(str(exc.problem))
     if problems or not files:
         return None, problems or ["no file"]
-    base = school_import.parse_base(files, today)
+    base = csv_input.parse_base(files, today)
     with store.transaction():  # the scope checks and the import see one state of the database
         problems = [str(p) for p in base.problems] + _scope_problems(store, uai, base)
         if problems:
@@ -88,6 +89,6 @@ def import_base(store: SqliteStore, uai: str, uploads: dict[str, tuple[str, byte
                 path.write_text(text, encoding="utf-8")
                 paths[kind] = str(path)
             try:
-                return school_cli.import_base(store, paths, today), []
-            except school_cli.Refused as exc:
+                return setup_cli.import_base(store, paths, today), []
+            except setup_cli.Refused as exc:
                 return None, [str(p) for p in exc.problems]

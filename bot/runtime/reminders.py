@@ -1,6 +1,6 @@
 """Reminders before deadlines: plan what is due now, queue it in the outbox, and the bot's loop.
 
-`plan` reads the whole base in a few queries and applies `flows.reminders`; `enqueue_due` writes
+`plan` reads the whole base in a few queries and applies `flows.rules.reminders`; `enqueue_due` writes
 each due reminder to the outbox with a dedupe key per guardian, student, deadline and offset, so a
 reminder is queued at most once, whether the bot's loop or `python -m bot remind` (cron) queued it,
 and across restarts. Queuing is in transactions of `batch` reminders: the dedupe key, not the
@@ -21,10 +21,10 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from flows import reminders as rules
-from flows.calendar import Calendar, Window
-from flows.model import OutMessage, Step
-from flows.notifications import route
+from flows.rules import reminders as rules
+from flows.rules.calendar import Calendar, Window
+from flows.rules.model import OutMessage, Step
+from flows.rules.routing import route
 from flows.texts import t
 from storage import SqliteStore
 from storage import reminders as queries

@@ -3,8 +3,8 @@
 - A staff member belongs to one school (UAI) and has one role: `head` (chef d'établissement),
   `deputy` (adjoint) or `teacher` (professeur principal). Log-in names are unique across schools,
   so the log-in form asks only for the name and the password.
-- Passwords follow the families' policy (`flows.identity.password_problems`, CNIL 2022) and are
-  stored as argon2id hashes (`bot.security.Argon2Hasher`); hashing and checking run in the
+- Passwords follow the families' policy (`flows.rules.identity.password_problems`, CNIL 2022) and are
+  stored as argon2id hashes (`bot.runtime.hashing.Argon2Hasher`); hashing and checking run in the
   project's hashing executor, never on the event loop.
 - 5 failed log-ins lock the account for 15 minutes; while locked even the right password is
   refused, and the page says until when. An unknown name costs the same hash check as a known one.
@@ -25,8 +25,8 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flows.identity import password_problems
 from flows.ports import Hasher
+from flows.rules.identity import password_problems
 from storage import SqliteStore
 
 ROLES = {"head": "Chef d'établissement", "deputy": "Adjoint(e) du chef d'établissement",

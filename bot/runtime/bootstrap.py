@@ -10,16 +10,16 @@ from typing import TextIO
 from flows.engine import Engine
 from storage import SqliteStore, StorageError
 
+from ..channels.sms.push import SmsPush
+from ..channels.telegram.api import BotApi
+from ..sending.base import Transport
+from ..sending.email import PrintedEmail, SmtpEmail
+from ..sending.push import PrintedPush, TelegramPush
+from ..sending.sender import OutboxSender
+from ..sending.sms import PrintedSms, TwilioSms
 from . import demo
-from .channels.sms.push import SmsPush
-from .channels.telegram.api import BotApi
 from .config import Config, ConfigError, make_clock
-from .security import Argon2Hasher, hashing_executor
-from .sending.base import Transport
-from .sending.email import ConsoleEmail, SmtpEmail
-from .sending.push import ConsolePush, TelegramPush
-from .sending.sender import OutboxSender
-from .sending.sms import ConsoleSms, TwilioSms
+from .hashing import Argon2Hasher, hashing_executor
 
 
 @dataclass
@@ -52,11 +52,11 @@ def make_sender(app: App, out: TextIO, telegram_api: BotApi | None = None) -> Ou
     config = app.config
     transports: dict[str, Transport] = {
         "sms": TwilioSms(config.sms.url, config.sms.account_sid, config.sms.auth_token,
-                         config.sms.sender) if config.sms else ConsoleSms(out),
+                         config.sms.sender) if config.sms else PrintedSms(out),
         "email": SmtpEmail(config.smtp.host, config.smtp.port, config.smtp.security,
                            config.smtp.user, config.smtp.password, config.smtp.sender)
-        if config.smtp else ConsoleEmail(out),
-        "push": ConsolePush(out),
+        if config.smtp else PrintedEmail(out),
+        "push": PrintedPush(out),
     }
     # A conversation held by SMS ("sms:+33…") is reached by SMS, at the SMS rate.
     transports["push:sms"] = SmsPush(transports["sms"])

@@ -18,16 +18,16 @@ import sys
 
 from starlette.routing import BaseRoute
 
+from ..channels.sms.webhook import INBOUND_PATH
+from ..channels.sms.wiring import build_webhook
+from ..channels.telegram.channel import ALLOWED_UPDATES
+from ..channels.terminal import TerminalChat
+from ..school.console.serving import console_for, serve_http
+from ..sending.sender import OutboxSender
 from . import reminders
 from .bootstrap import App, make_sender
-from .channels.sms.webhook import INBOUND_PATH
-from .channels.sms.wiring import build_webhook
-from .channels.telegram.channel import ALLOWED_UPDATES
-from .channels.terminal import TerminalChat
 from .config import TelegramConfig
-from .console.serving import console_for, serve_http
 from .http import WEBHOOK_PATH, create_app
-from .sending.sender import OutboxSender
 
 IDLE_SWEEP_SECONDS = 60
 log = logging.getLogger(__name__)
@@ -38,14 +38,14 @@ def telegram_transport(app: App, settings: TelegramConfig):
     options = app.transport_options
     if settings.transport == "ptb":
         try:
-            from .channels.telegram.via_ptb import PtbTransport
+            from ..channels.telegram.via_ptb import PtbTransport
         except ImportError:
             print("note: python-telegram-bot cannot be imported; using the httpx transport",
                   file=sys.stderr)
         else:
             return PtbTransport(app.engine, settings.token, settings.base_url,
                                 webhook=settings.webhook_url is not None, **options)
-    from .channels.telegram.via_httpx import HttpxTransport
+    from ..channels.telegram.via_httpx import HttpxTransport
 
     return HttpxTransport(app.engine, settings.token, settings.base_url, **options)
 
@@ -107,7 +107,7 @@ async def run(app: App) -> int:
 
 
 def _is_refused_token(exc: Exception) -> bool:
-    from .channels.telegram.api import BotApiError
+    from ..channels.telegram.api import BotApiError
 
     if isinstance(exc, BotApiError):
         return exc.code in (401, 404)

@@ -23,15 +23,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from flows import decisions
-from flows.calendar import WINDOW_ORDER, Calendar, Window, check_order, day_window
 from flows.dialogue.recap import intention_lines
-from flows.errors import DomainError
-from flows.model import Avis, Step, Student, Voie
-from flows.reminders import parse_hours, parse_offsets
+from flows.rules import decisions
+from flows.rules.calendar import WINDOW_ORDER, Calendar, Window, check_order, day_window
+from flows.rules.errors import DomainError
+from flows.rules.model import Avis, Step, Student, Voie
+from flows.rules.reminders import parse_hours, parse_offsets
 from storage import SqliteStore, followup
 
-from .. import council
+from .. import results
 from . import base_import, csrf, labels
 from .auth import LOGIN_COOKIE, SESSION_COOKIE, Auth, Staff, cookie_secure
 
@@ -330,7 +330,7 @@ class Console:
                 with self.store.transaction():
                     record()
                     self.audit(staff, student.id, action)
-            except council.CouncilInputError as exc:
+            except results.CouncilInputError as exc:
                 errors.add(field, _refusal(exc))
         if errors:
             return self.student_page(request, staff, student, 400, errors=errors,
@@ -359,7 +359,7 @@ class Console:
         motivation = _text_field(form, "motivation", MOTIVATION_MAX_LENGTH, errors,
                                  "La motivation")
         return self.save(request, staff, student, form, errors, "avis", "console_opinion",
-                         lambda: council.record(self.store, student.id, avis, recommendation,
+                         lambda: results.record(self.store, student.id, avis, recommendation,
                                                 motivation, self.clock(), publish=False,
                                                 school=staff.uai))
 
@@ -372,7 +372,7 @@ class Console:
         proposals: list[tuple[Voie, str]] = []
         for rank in (1, 2, 3):
             voie = _voie_field(form, f"voie_{rank}", errors, required=False)
-            detail = _text_field(form, f"detail_{rank}", council.DETAIL_MAX_LENGTH, errors,
+            detail = _text_field(form, f"detail_{rank}", results.DETAIL_MAX_LENGTH, errors,
                                  f"Le détail de la proposition {rank}")
             if voie is None and detail:
                 errors.add(f"voie_{rank}", f"Choisissez la voie de la proposition {rank}, ou "
@@ -385,7 +385,7 @@ class Console:
         if not proposals and not errors:
             errors.add("voie_1", "Choisissez au moins la voie de la proposition 1.")
         return self.save(request, staff, student, form, errors, "voie_1", "console_proposals",
-                         lambda: council.record_proposals(self.store, student.id, proposals,
+                         lambda: results.record_proposals(self.store, student.id, proposals,
                                                           self.clock(), publish=False,
                                                           school=staff.uai),
                          done="propositions")
@@ -397,11 +397,11 @@ class Console:
             return self.not_found(request, staff)
         errors = FormErrors([])
         voie = _voie_field(form, "decision_voie", errors, required=True)
-        detail = _text_field(form, "decision_detail", council.DETAIL_MAX_LENGTH, errors,
+        detail = _text_field(form, "decision_detail", results.DETAIL_MAX_LENGTH, errors,
                              "Le détail de la décision")
         return self.save(request, staff, student, form, errors, "decision_voie",
                          "console_decision",
-                         lambda: council.record_decision(self.store, student.id, voie, detail,
+                         lambda: results.record_decision(self.store, student.id, voie, detail,
                                                          self.clock(), school=staff.uai),
                          done="decision")
 
@@ -424,7 +424,7 @@ class Console:
         if class_name is None:
             return self.not_found(request, staff)
         with self.store.transaction():
-            counts = council.publish_class(self.store, staff.uai, class_name, self.clock())
+            counts = results.publish_class(self.store, staff.uai, class_name, self.clock())
             self.audit(staff, None, "console_publish", classe=class_name, **counts)
         return self.redirect("/tableau", classe=class_name, publie=1,
                              avis=counts.get("opinions", 0),
@@ -577,10 +577,10 @@ class Console:
         try:
             rows = parse(text)
             with self.store.transaction():
-                count = council.record_all(self.store, record_one, rows, self.clock(),
+                count = results.record_all(self.store, record_one, rows, self.clock(),
                                            school=staff.uai, **options)
                 self.audit(staff, None, f"console_import_{kind}", lines=count)
-        except council.CouncilInputError as exc:
+        except results.CouncilInputError as exc:
             return self.import_page(request, staff, 400, kind=kind,
                                     problems=str(exc).splitlines()[:200])
         return self.import_page(request, staff, kind=kind, result=count)
@@ -589,9 +589,9 @@ class Console:
 # Results files: how each is read and recorded. Opinions and proposals are recorded unpublished
 # (published per class); a head's decision is published and notified at once, as on its form.
 _RESULT_FILES = {
-    "avis": (council.rows_from_csv, council.record, {"publish": False}),
-    "propositions": (council.proposal_rows_from_csv, council.record_proposals, {"publish": False}),
-    "decisions": (council.decision_rows_from_csv, council.record_decision, {}),
+    "avis": (results.rows_from_csv, results.record, {"publish": False}),
+    "propositions": (results.proposal_rows_from_csv, results.record_proposals, {"publish": False}),
+    "decisions": (results.decision_rows_from_csv, results.record_decision, {}),
 }
 
 
@@ -663,7 +663,7 @@ _REFUSALS = (
 )
 
 
-def _refusal(exc: council.CouncilInputError) -> str:
+def _refusal(exc: results.CouncilInputError) -> str:
     text = str(exc)
     for marker, message in _REFUSALS:
         if marker in text:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..ports import Store
+from ..texts import t
 from .model import AccountKind, Guardian, OutMessage, Student
-from .ports import Store
-from .texts import t
 
 
 def route(chat: tuple[str, str] | None, mobile: str | None) -> tuple[str, str] | None:

@@ -19,7 +19,7 @@ from .app import create_console
 
 
 def console_for(app) -> Starlette:
-    """The console on the running bot's store, clock, hasher and hashing thread (`bot.bootstrap.App`)."""
+    """The console on the running bot's store, clock, hasher and hashing thread (`runtime.bootstrap.App`)."""
     return create_console(app.store, app.clock, app.hasher, executor=app.engine.executor,
                           insecure_cookies=app.config.console_insecure_cookies)
 

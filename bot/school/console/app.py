@@ -1,6 +1,6 @@
 """The console's ASGI application (Starlette), mounted at `/console` on the bot's HTTP server.
 
-`create_console(store, clock, hasher)` builds it; `bot/http.py`'s `create_app(console=…)` mounts it.
+`create_console(store, clock, hasher)` builds it; `bot/runtime/http.py`'s `create_app(console=…)` mounts it.
 Pages are rendered on the server with Jinja2 and work without JavaScript.
 """
 

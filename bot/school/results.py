@@ -29,11 +29,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from flows import decisions as rules
-from flows.errors import DomainError
-from flows.identity import fold
-from flows.model import Avis, CouncilOpinion, Decision, DecisionSource, Proposal, Step, Student, Voie
-from flows.notifications import notify_published
+from flows.rules import decisions as rules
+from flows.rules.errors import DomainError
+from flows.rules.identity import fold
+from flows.rules.model import Avis, CouncilOpinion, Decision, DecisionSource, Proposal, Step, Student, Voie
+from flows.rules.routing import notify_published
 from flows.texts import t
 from storage import SqliteStore
 

@@ -1,6 +1,6 @@
 """Reading the school base from the CSV files a school exports: parsing and line-by-line checks.
 
-Pure functions on text: the command (`bot/school_cli.py`) reads the files and writes the database
+Pure functions on text: the command (`bot/school/cli/setup.py`) reads the files and writes the database
 (`storage/school_base.py`). One file per kind, as a school's software exports them:
 
     schools.csv    uai;name;phone;email;timezone
@@ -50,10 +50,10 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
 
-from flows.calendar import WINDOW_ORDER, Window, check_order, day_window
-from flows.errors import DomainError
-from flows.identity import fold, normalize_mobile, parse_birth_date
-from flows.model import Guardian, School, Student
+from flows.rules.calendar import WINDOW_ORDER, Window, check_order, day_window
+from flows.rules.errors import DomainError
+from flows.rules.identity import fold, normalize_mobile, parse_birth_date
+from flows.rules.model import Guardian, School, Student
 
 MAX_LENGTH = 100
 DEFAULT_TIMEZONE = "Europe/Paris"

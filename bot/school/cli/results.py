@@ -23,8 +23,8 @@ from pathlib import Path
 
 from storage import SqliteStore, followup
 
-from . import council
-from .console import labels
+from .. import results
+from ..console import labels
 
 COMMANDS = ("council", "proposals", "decision", "publish", "followup", "export")
 
@@ -79,7 +79,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 def command(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
     try:
         return _COMMANDS[args.command](store, args, now)
-    except council.CouncilInputError as exc:
+    except results.CouncilInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
@@ -101,7 +101,7 @@ def _read(path: str) -> str:
 def _record_file(store: SqliteStore, parse: Callable, record_one: Callable, path: str,
                  now: datetime, what: str, **options: object) -> int:
     rows = parse(_read(path))
-    count = council.record_all(store, record_one, rows, now, **options)
+    count = results.record_all(store, record_one, rows, now, **options)
     print(f"recorded {count} {what}" + (" (not published)" if options.get("publish") is False
                                          else " and published"))
     return 0
@@ -109,12 +109,12 @@ def _record_file(store: SqliteStore, parse: Callable, record_one: Callable, path
 
 def _council(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
     if args.csv:
-        return _record_file(store, council.rows_from_csv, council.record, args.csv, now,
+        return _record_file(store, results.rows_from_csv, results.record, args.csv, now,
                             "opinion(s)", publish=not args.draft)
     if not args.student or not args.avis:
         raise _Usage("give --student and --avis, or --csv")
-    avis = [council.parse_avis(a) for a in args.avis.split(",")]
-    council.record(store, args.student, avis, council.parse_voie(args.recommendation),
+    avis = [results.parse_avis(a) for a in args.avis.split(",")]
+    results.record(store, args.student, avis, results.parse_voie(args.recommendation),
                    args.motivation, now, publish=not args.draft)
     print(f"recorded{'' if args.draft else ' and published'}: {args.student} ({len(avis)} avis)")
     return 0
@@ -122,13 +122,13 @@ def _council(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int
 
 def _proposals(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
     if args.csv:
-        return _record_file(store, council.proposal_rows_from_csv, council.record_proposals,
+        return _record_file(store, results.proposal_rows_from_csv, results.record_proposals,
                             args.csv, now, "student(s)' proposals", publish=not args.draft)
     if not args.student or not args.voie:
         raise _Usage("give --student and --voie, or --csv")
-    voies = [council.required_voie(v) for v in args.voie.split(",")]
+    voies = [results.required_voie(v) for v in args.voie.split(",")]
     details = [args.detail] + [""] * (len(voies) - 1)
-    council.record_proposals(store, args.student, list(zip(voies, details, strict=True)), now,
+    results.record_proposals(store, args.student, list(zip(voies, details, strict=True)), now,
                              publish=not args.draft)
     print(f"recorded{'' if args.draft else ' and published'}: {args.student} "
           f"({len(voies)} proposal(s))")
@@ -137,11 +137,11 @@ def _proposals(store: SqliteStore, args: argparse.Namespace, now: datetime) -> i
 
 def _decision(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
     if args.csv:
-        return _record_file(store, council.decision_rows_from_csv, council.record_decision,
+        return _record_file(store, results.decision_rows_from_csv, results.record_decision,
                             args.csv, now, "decision(s)")
     if not args.student or not args.voie:
         raise _Usage("give --student and --voie, or --csv")
-    council.record_decision(store, args.student, council.required_voie(args.voie),
+    results.record_decision(store, args.student, results.required_voie(args.voie),
                             args.detail, now)
     print(f"recorded and published: the decision for {args.student}")
     return 0
@@ -149,14 +149,14 @@ def _decision(store: SqliteStore, args: argparse.Namespace, now: datetime) -> in
 
 def _school(store: SqliteStore, uai: str) -> None:
     if store.school(uai.upper()) is None:
-        raise council.CouncilInputError(f"no school with UAI '{uai}'")
+        raise results.CouncilInputError(f"no school with UAI '{uai}'")
 
 
 def _publish(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
     _school(store, args.school)
     if args.class_name not in followup.class_names(store, args.school.upper()):
-        raise council.CouncilInputError(f"no class '{args.class_name}' of 3e in {args.school}")
-    counts = council.publish_class(store, args.school.upper(), args.class_name, now)
+        raise results.CouncilInputError(f"no class '{args.class_name}' of 3e in {args.school}")
+    counts = results.publish_class(store, args.school.upper(), args.class_name, now)
     print(f"published in {args.class_name}: {counts['opinions']} opinion(s), "
           f"{counts['proposals']} student(s)' proposals")
     return 0

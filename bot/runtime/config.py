@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flows.calendar import HOME_TIMEZONE
+from flows.rules.calendar import HOME_TIMEZONE
 
 DEFAULT_DB = "data/orientation.sqlite3"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -72,7 +72,7 @@ class Config:
     sms: SmsConfig | None = None  # None: SMS are printed and kept
     rates: dict[str, float] | None = None  # messages per second per transport
     # The school console's session cookie is `Secure` unless this is set (CONSOLE_INSECURE_COOKIES=1)
-    # or the console is reached over plain http at a loopback address (see bot/console/auth.py).
+    # or the console is reached over plain http at a loopback address (see bot/school/console/auth.py).
     console_insecure_cookies: bool = False
     sms_inbound: SmsInboundConfig | None = None  # None: no SMS webhook
 

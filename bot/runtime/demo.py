@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flows.activation import TEMP_PASSWORD_VALIDITY
-from flows.calendar import AVIS, CHOIX, INTENTIONS, REPONSE, day_window, home_day
-from flows.model import Account, AccountKind, Guardian, School, Student
 from flows.ports import Hasher
+from flows.rules.accounts import TEMP_PASSWORD_VALIDITY
+from flows.rules.calendar import AVIS, CHOIX, INTENTIONS, REPONSE, day_window, home_day
+from flows.rules.model import Account, AccountKind, Guardian, School, Student
 from storage import SqliteStore
 
 JEAN_MOULIN = School("0699999Z", "Collège Jean Moulin", "04 72 00 00 00",

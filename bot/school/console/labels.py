@@ -6,8 +6,8 @@ templates. Voies and avis use the catalogue's labels, so staff and families read
 
 from __future__ import annotations
 
-from flows.calendar import AVIS, CHOIX, INTENTIONS, REPONSE
-from flows.model import Avis, Voie
+from flows.rules.calendar import AVIS, CHOIX, INTENTIONS, REPONSE
+from flows.rules.model import Avis, Voie
 from flows.texts import t
 
 WINDOWS = {

@@ -30,7 +30,7 @@ Feed = Callable[[dict[str, Any]], Awaitable[None]]
 def create_app(telegram_feed: Feed | None = None, telegram_secret: str = "",
                console: Starlette | None = None,
                channel_routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The bot's routes; `console` (the school's web console, `bot.console`) is mounted at
+    """The bot's routes; `console` (the school's web console, `bot.school.console`) is mounted at
     `/console` when given; `channel_routes` are the other channels' (the SMS webhook)."""
     async def telegram_webhook(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "")

@@ -19,7 +19,7 @@ import sys
 from datetime import datetime
 from typing import TextIO
 
-from .auth import ROLES, StaffInputError, add_staff, unlock_staff
+from ..console.auth import ROLES, StaffInputError, add_staff, unlock_staff
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:

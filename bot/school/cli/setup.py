@@ -9,7 +9,7 @@ Every given file is checked whole before anything is written, then everything is
 transaction: a file with any problem is refused, nothing is written, and every bad line is
 reported on stderr. Exit status: 0 done, 1 refused (the report says why), 2 usage error (a
 missing or unreadable file, a malformed argument). The columns are described in
-`bot/school_import.py` and the README.
+`bot/school/csv_input.py` and the README.
 """
 
 from __future__ import annotations
@@ -26,14 +26,23 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from flows.calendar import AVIS, CHOIX, INTENTIONS, REPONSE, WINDOW_ORDER, Window, check_order, day_window
-from flows.errors import DomainError
+from flows.rules.calendar import (
+    AVIS,
+    CHOIX,
+    INTENTIONS,
+    REPONSE,
+    WINDOW_ORDER,
+    Window,
+    check_order,
+    day_window,
+)
+from flows.rules.errors import DomainError
 from flows.texts import t
 from storage import SqliteStore, school_base
 from storage import reminders as reminder_queries
 
-from . import school_import
-from .school_import import Bad, BadFile, Problem
+from .. import csv_input
+from ..csv_input import Bad, BadFile, Problem
 
 COMMANDS = ("import-base", "calendar")
 WINDOW_LABELS = {
@@ -77,14 +86,14 @@ class Refused(Exception):
 
 def _day_argument(text: str) -> date:
     try:
-        return school_import.parse_day(text)
+        return csv_input.parse_day(text)
     except Bad as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _uai_argument(text: str) -> str:
     try:
-        return school_import.parse_uai(text.strip())
+        return csv_input.parse_uai(text.strip())
     except Bad as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -135,7 +144,7 @@ def command(store: SqliteStore, args: argparse.Namespace, today: date,
     out, err = out or sys.stdout, err or sys.stderr
     try:
         if args.command == "import-base":
-            paths = {kind: getattr(args, kind) for kind in school_import.KINDS
+            paths = {kind: getattr(args, kind) for kind in csv_input.KINDS
                      if getattr(args, kind)}
             result = import_base(store, paths, today, args.dry_run)
             print_import(result, args.dry_run, out)
@@ -210,10 +219,10 @@ def _import_base(store: SqliteStore, paths: Mapping[str, str], today: date,
     for kind, path in paths.items():
         name = Path(path).name
         try:
-            files[kind] = (name, school_import.decode(name, _read(path)))
+            files[kind] = (name, csv_input.decode(name, _read(path)))
         except BadFile as exc:
             unreadable.append(exc.problem)
-    base = school_import.parse_base(files, today)
+    base = csv_input.parse_base(files, today)
     if unreadable:  # references into a file that could not be read would be noise
         raise Refused(unreadable + base.problems)
     # The students' schools and the guardians' students are looked up in the database too.
@@ -221,7 +230,7 @@ def _import_base(store: SqliteStore, paths: Mapping[str, str], today: date,
         | ({"students"} if "guardians" in files else set())
     with store.transaction():  # the checks against the database and the writes see one state
         stored = school_base.read(store, tables, links="guardians" in files)
-        school_import.check_references(base, stored.keys("schools"), stored.keys("students"))
+        csv_input.check_references(base, stored.keys("schools"), stored.keys("students"))
         if base.problems:
             raise Refused(base.problems)
         planned = school_base.plan(
@@ -325,17 +334,17 @@ def import_calendar(store: SqliteStore, path: str, dry_run: bool, out: TextIO) -
     """Set windows from a `uai;window;from;to` file: every line checked, then one transaction."""
     name = Path(path).name
     try:
-        text = school_import.decode(name, _read(path))
+        text = csv_input.decode(name, _read(path))
     except BadFile as exc:
         raise Refused([exc.problem]) from None
-    table = school_import.parse_calendar(name, text)
+    table = csv_input.parse_calendar(name, text)
     with store.transaction():
         timezones = dict(reminder_queries.schools(store))
         uais = {uai for _, uai in table.values("uai") if uai in timezones}
         existing = {uai: store.calendar(uai).windows for uai in uais}
-        merged = school_import.check_calendar(table, timezones, existing)
+        merged = csv_input.check_calendar(table, timezones, existing)
         if table.problems:
-            raise Refused(school_import.sorted_problems([table]))
+            raise Refused(csv_input.sorted_problems([table]))
         changed = unchanged = 0
         for line in table.lines:
             uai, key = line.values["uai"], line.values["window"]

@@ -2,7 +2,7 @@
 
 Nothing is sent anywhere; messages stay in the outbox, marked sent once printed. SMS show as
 `[SMS → +33612345678] …`, e-mails as `[E-MAIL → address] subject` with the body indented, chat
-pushes as `[MESSAGE → channel:address] …`. The console transports of `bot.sending` use it.
+pushes as `[MESSAGE → channel:address] …`. The printed transports of `bot.sending` use it.
 """
 
 from __future__ import annotations
