@@ -48,18 +48,35 @@ def check_usable(code: ActivationCode | None, now: datetime) -> ActivationCode:
     return code
 
 
-def login_lock_until(account: Account, now: datetime) -> datetime | None:
-    if account.locked_until is not None and account.locked_until > now:
-        return account.locked_until
+def lock_until(locked_until: datetime | None, now: datetime) -> datetime | None:
+    """The end of a lock-out still running at `now`, else None (families' and staff accounts)."""
+    if locked_until is not None and locked_until > now:
+        return locked_until
     return None
+
+
+def after_login_failure(failures: int, now: datetime, *, max_failures: int = LOGIN_MAX_FAILURES,
+                        lock: timedelta = LOGIN_LOCK) -> tuple[int, datetime | None]:
+    """The failure count and the lock's end after one more failed log-in in a row.
+
+    The `max_failures`-th failure locks the account for `lock` and starts the count again. Families
+    and the school's staff share this rule and, today, its numbers (5 failures, 15 minutes).
+    """
+    failures += 1
+    if failures >= max_failures:
+        return 0, now + lock
+    return failures, None
+
+
+def login_lock_until(account: Account, now: datetime) -> datetime | None:
+    return lock_until(account.locked_until, now)
 
 
 def record_login_failure(account: Account, now: datetime) -> None:
     """Count a failed log-in; the fifth in a row locks the account for 15 minutes."""
-    account.failed_logins += 1
-    if account.failed_logins >= LOGIN_MAX_FAILURES:
-        account.locked_until = now + LOGIN_LOCK
-        account.failed_logins = 0
+    account.failed_logins, locked = after_login_failure(account.failed_logins, now)
+    if locked is not None:
+        account.locked_until = locked
 
 
 def temp_password_usable(account: Account, now: datetime) -> bool:

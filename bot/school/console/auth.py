@@ -6,7 +6,8 @@
 - Passwords follow the families' policy (`flows.rules.identity.password_problems`, CNIL 2022) and are
   stored as argon2id hashes (`bot.runtime.hashing.Argon2Hasher`); hashing and checking run in the
   project's hashing executor, never on the event loop.
-- 5 failed log-ins lock the account for 15 minutes; while locked even the right password is
+- 5 failed log-ins lock the account for 15 minutes (the families' rule,
+  `flows.rules.accounts.after_login_failure`); while locked even the right password is
   refused, and the page says until when. An unknown name costs the same hash check as a known one.
 - A session is a random 32-byte token in an HTTP-only, SameSite=Strict cookie; the database keeps
   only its SHA-256, with the session's CSRF token. It ends after 8 hours without a request, or at
@@ -26,14 +27,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flows.ports import Hasher
+from flows.rules.accounts import after_login_failure, lock_until
 from flows.rules.identity import password_problems
 from storage import SqliteStore
 
 ROLES = {"head": "Chef d'établissement", "deputy": "Adjoint(e) du chef d'établissement",
          "teacher": "Professeur principal"}
 MANAGERS = frozenset({"head", "deputy"})  # publish, decide, change the campaign's settings
-MAX_FAILURES = 5
-LOCK_DURATION = timedelta(minutes=15)
 IDLE_TIMEOUT = timedelta(hours=8)
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most once a minute per session
 # Log-in attempts waiting for a hash check at once; more are turned away at once, so a flood of
@@ -147,8 +147,8 @@ class Auth:
                 self._dummy_hash = await self._off_loop(self.hasher.hash, secrets.token_hex(16))
             await self._verify(self._dummy_hash, password)  # as long as for a known name
             return LoginOutcome()
-        locked = _dt(row["locked_until"])
-        if locked is not None and locked > self.clock():
+        locked = lock_until(_dt(row["locked_until"]), self.clock())
+        if locked is not None:
             return self._locked(row["uai"], locked)
         correct = await self._verify(row["password_hash"], password)
         now = self.clock()
@@ -156,14 +156,13 @@ class Auth:
             row = self.store.staff_member(row["id"])  # fresh: another attempt may have counted
             if row is None:
                 return LoginOutcome()
-            locked = _dt(row["locked_until"])
-            if locked is not None and locked > now:
+            locked = lock_until(_dt(row["locked_until"]), now)
+            if locked is not None:
                 return self._locked(row["uai"], locked)
             if not correct:
-                failures = row["failed_logins"] + 1
-                if failures >= MAX_FAILURES:
-                    until = now + LOCK_DURATION
-                    self.store.set_staff_login_state(row["id"], 0, until)
+                failures, until = after_login_failure(row["failed_logins"], now)
+                if until is not None:
+                    self.store.set_staff_login_state(row["id"], failures, until)
                     self.store.audit(now, None, "console", None, "staff_locked",
                                      {"uai": row["uai"], "login": row["login"]})
                     return self._locked(row["uai"], until)
