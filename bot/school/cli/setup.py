@@ -18,7 +18,7 @@ import argparse
 import gc
 import sqlite3
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -77,7 +77,7 @@ class Rejected(Exception):
 class Refused(Exception):
     """The input has problems: nothing was written (exit status 1)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem | str]) -> None:
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = problems
 
@@ -222,17 +222,34 @@ def _import_base(store: SqliteStore, paths: Mapping[str, str], today: date,
             files[kind] = (name, csv_input.decode(name, _read(path)))
         except BadFile as exc:
             unreadable.append(exc.problem)
-    base = csv_input.parse_base(files, today)
     if unreadable:  # references into a file that could not be read would be noise
-        raise Refused(unreadable + base.problems)
+        raise Refused(unreadable + csv_input.parse_base(files, today).problems)
+    return import_decoded(store, files, today, dry_run)
+
+
+ScopeCheck = Callable[[csv_input.SchoolBase], list[str]]
+
+
+def import_decoded(store: SqliteStore, files: Mapping[str, tuple[str, str]], today: date,
+                   dry_run: bool = False, scope: ScopeCheck | None = None) -> ImportResult:
+    """Check decoded files (kind → (display name, text)) whole, then apply them in one transaction.
+
+    `scope`, when given, lists what falls outside the caller's reach (the console: one school); it
+    runs in the same transaction, after the lines' own checks. Raises `Refused` with every problem.
+    """
+    base = csv_input.parse_base(files, today)
     # The students' schools and the guardians' students are looked up in the database too.
     tables = set(files) | ({"schools"} if "students" in files else set()) \
         | ({"students"} if "guardians" in files else set())
     with store.transaction():  # the checks against the database and the writes see one state
+        if scope is not None:
+            problems: list[Problem | str] = [*base.problems, *scope(base)]
+            if problems:
+                raise Refused(problems)
         stored = school_base.read(store, tables, links="guardians" in files)
         csv_input.check_references(base, stored.keys("schools"), stored.keys("students"))
         if base.problems:
-            raise Refused(base.problems)
+            raise Refused(list(base.problems))
         planned = school_base.plan(
             stored, base.schools if "schools" in files else None,
             base.students if "students" in files else None,

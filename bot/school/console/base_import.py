@@ -1,8 +1,8 @@
 """Loading one school's base (students, guardians) from the console, with the CLI's checks.
 
-The files are read and checked by `bot.school.csv_input` and written by `bot.school.cli.setup.import_base`,
-exactly as `python -m bot import-base` does, inside one transaction that first checks that the
-files stay within the staff member's school:
+The uploaded bytes are decoded here and handed, as texts, to `bot.school.cli.setup.import_decoded`,
+the function `python -m bot import-base` ends in (no temporary file): the same checks and writes,
+in one transaction that first checks that the files stay within the staff member's school:
 
 - a student line must carry the school's UAI, and its id must not be another school's student;
 - each student of a guardian line must be a student of this school (in the file or the database);
@@ -15,10 +15,7 @@ The schools file is not offered: schools are created by the deployment's adminis
 
 from __future__ import annotations
 
-import re
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from storage import SqliteStore
 
@@ -76,19 +73,8 @@ def import_base(store: SqliteStore, uai: str, uploads: dict[str, tuple[str, byte
             problems.append(str(exc.problem))
     if problems or not files:
         return None, problems or ["no file"]
-    base = csv_input.parse_base(files, today)
-    with store.transaction():  # the scope checks and the import see one state of the database
-        problems = [str(p) for p in base.problems] + _scope_problems(store, uai, base)
-        if problems:
-            return None, problems
-        with tempfile.TemporaryDirectory(prefix="console-import-") as folder:
-            paths = {}
-            for kind, (name, text) in files.items():
-                path = Path(folder) / kind / (re.sub(r"[^\w.-]", "_", name)[-100:] or "file.csv")
-                path.parent.mkdir()
-                path.write_text(text, encoding="utf-8")
-                paths[kind] = str(path)
-            try:
-                return setup_cli.import_base(store, paths, today), []
-            except setup_cli.Refused as exc:
-                return None, [str(p) for p in exc.problems]
+    try:
+        return setup_cli.import_decoded(store, files, today,
+                                        scope=lambda base: _scope_problems(store, uai, base)), []
+    except setup_cli.Refused as exc:
+        return None, [str(p) for p in exc.problems]
