@@ -65,11 +65,11 @@ from pathlib import Path
 
 from bot.runtime import demo
 from bot.runtime.hashing import Argon2Hasher, hashing_executor
-from bot.school import results as council
 from flows.engine import Engine
 from flows.exchange import Inbound, Reply
 from flows.rules.calendar import day_window
 from flows.rules.model import Account, AccountKind, Avis, Guardian, School, Step, Student, Voie
+from flows.school import results as council
 from storage import SqliteStore
 
 CHANNEL = "bench"

@@ -94,3 +94,6 @@ class Store(Protocol):
     def audit(self, at: datetime, account_id: int | None, channel: str, student_id: str | None,
               action: str, detail: dict) -> None: ...
 
+
+    # school side: the use cases of schools and operators (flows.school)
+    def students_of_class(self, uai: str, class_name: str) -> list[Student]: ...

@@ -15,11 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.runtime import demo
-from bot.school import results as council
 from flows.engine import Engine
 from flows.exchange import Inbound, Reply
 from flows.rules.identity import format_mobile
 from flows.rules.model import Avis, Voie
+from flows.school import results as council
 from storage import SqliteStore
 
 from .support import (

@@ -14,12 +14,12 @@ import pytest
 from bot.runtime.bootstrap import App
 from bot.runtime.config import Config
 from bot.runtime.http import create_app
-from bot.school import results as council
 from bot.school.cli import staff as cli
 from bot.school.console.serving import bind, console_for, serve_http
 from flows.rules.calendar import AVIS, INTENTIONS, day_window
 from flows.rules.model import Avis, ProposalAnswer, Step, Voie
 from flows.rules.reminders import Offset
+from flows.school import results as council
 from storage import followup
 from storage.reminders import settings as reminder_settings
 

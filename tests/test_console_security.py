@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from bot.school import results as council
 from flows.rules.model import Avis, Step, Voie
+from flows.school import results as council
 
 from .console_support import (
     HEAD_PASSWORD,

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.school import results as council
 from flows.exchange import Inbound
 from flows.rules.model import AccountKind, Avis, Step, Voie
+from flows.school import results as council
 
 from .support import (
     CLAIRE_PASSWORD,

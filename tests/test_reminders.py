@@ -16,7 +16,6 @@ import pytest
 
 from bot.runtime import demo
 from bot.runtime import reminders as planner
-from bot.school import results as council
 from flows.engine import Engine
 from flows.rules.calendar import AVIS, INTENTIONS, day_window
 from flows.rules.model import Account, AccountKind, Avis, Step, Voie
@@ -36,6 +35,7 @@ from flows.rules.reminders import (
     send_time,
 )
 from flows.rules.routing import route
+from flows.school import results as council
 from flows.texts import catalogue, has
 from storage import SqliteStore
 from storage import reminders as queries

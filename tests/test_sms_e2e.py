@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.channels.sms.segments import count
-from bot.school import results as council
 from flows.rules.model import Avis, Step, Voie
+from flows.school import results as council
 
 from .sms_support import CLAIRE_PHONE, KARIM_PHONE, QUIET_NOW, code_in, running_sms_bot
 from .support import CLAIRE_PASSWORD, KARIM_PASSWORD, Clock

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.school import results as council
 from flows.rules.model import Avis, Step, Voie
+from flows.school import results as council
 
 from .botapi.double import BotApiDouble
 from .support import CLAIRE_PASSWORD, KARIM_PASSWORD, Clock

@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.runtime import reminders as planner
-from bot.school import results as council
+from bot.school import csv_input
 from flows.rules.model import Avis, DecisionSource, Step, Voie
+from flows.school import results as council
+from flows.school.refusals import Refused
 from storage import followup
 
 from .support import (
@@ -159,12 +161,12 @@ async def test_answer_before_publication_and_unpublished_proposals(claire, karim
 
 async def test_the_head_decides_after_a_disagreement(claire, karim, store, clock):
     await _proposal_published(claire, karim, store, clock)
-    with pytest.raises(council.CouncilInputError, match="has not refused every proposal"):
+    with pytest.raises(Refused, match="has not refused every proposal"):
         council.record_decision(store, "E-LUCAS", Voie.GT, "", clock())
     await claire.press("Pas d'accord")
     await claire.press("Confirmer")
     assert "Prenez contact avec le chef d'établissement" in claire.text
-    with pytest.raises(council.CouncilInputError, match="no student with id 'E-LUCAS' in this"):
+    with pytest.raises(Refused, match="no student with id 'E-LUCAS' in this"):
         council.record_decision(store, "E-LUCAS", Voie.GT, "", clock(), school="9720999X")
     council.record_decision(store, "E-LUCAS", Voie.GT, "", clock(), school="0699999Z")
     await claire.send("/menu")
@@ -181,14 +183,14 @@ def test_results_files_are_refused_whole_with_every_bad_line(store, clock):
             ";pro;;\n"  # no student
             "E-HUGO;;;\n"  # no voie
             "E-JADE;gt;;gt\n")  # the same voie twice: refused when recording
-    with pytest.raises(council.CouncilInputError) as caught:
-        council.proposal_rows_from_csv(text)
+    with pytest.raises(Refused) as caught:
+        csv_input.proposal_rows(text)
     assert str(caught.value).splitlines() == [
         "line 3: 'lycée' is not a voie (gt, pro, cap or its label)",
         "line 4: column student_id: empty",
         "line 5: column voie_1: a voie is required (gt, pro or cap)"]
-    rows = council.proposal_rows_from_csv("student_id,voie_1\nE-LUCAS,pro\nE-JADE,gt\nE-NOPE,cap\n")
-    with pytest.raises(council.CouncilInputError) as caught:
+    rows = csv_input.proposal_rows("student_id,voie_1\nE-LUCAS,pro\nE-JADE,gt\nE-NOPE,cap\n")
+    with pytest.raises(Refused) as caught:
         council.record_all(store, council.record_proposals, rows, clock())
     assert "no student with id 'E-NOPE'" in str(caught.value)
     assert store.proposals("E-LUCAS") == [] and store.proposals("E-JADE") == []  # nothing kept
@@ -196,7 +198,7 @@ def test_results_files_are_refused_whole_with_every_bad_line(store, clock):
 
 
 def test_opinions_are_scoped_to_the_staff_school_and_may_be_drafts(store, clock):
-    with pytest.raises(council.CouncilInputError, match="in this school"):
+    with pytest.raises(Refused, match="in this school"):
         council.record(store, "E-NOAH", [Avis.FAVORABLE], None, "", clock(), school="0699999Z")
     council.record(store, "E-HUGO", [Avis.RESERVE], Voie.CAP, "À confirmer.", clock(),
                    publish=False, school="0699999Z")

@@ -8,6 +8,17 @@ Pure functions on text: the command (`bot/school/cli/setup.py`) reads the files 
     guardians.csv  id;nom;prenom;mobile;email;student_ids
     calendar.csv   uai;window;from;to          (`python -m bot calendar import`)
 
+and the councils' results files (`python -m bot council|proposals|decision --csv`, the console's
+imports), read here too and recorded by `flows.school.results`:
+
+    opinions:  student_id;avis_1;avis_2;avis_3;recommendation;motivation
+    proposals: student_id;voie_1;detail_1;voie_2;detail_2;voie_3;detail_3
+    decisions: student_id;voie;detail
+
+An avis is favorable, réservé or défavorable (with or without "Avis "); a voie is gt, pro, cap, its
+French label, or (recommendation only) empty for none. A results file's problems are the rules'
+keys (`flows.school.refusals.Refused`), each with its line.
+
 Files: UTF-8 with or without BOM (a spreadsheet's "CSV UTF-8"); `;` or `,` separated, whichever the
 header line uses more; the first line names the columns, in any order. Header names ignore case,
 accents, spaces, `-` and `_`, and accept French aliases (see `ALIASES` below, e.g. `prénom`,
@@ -46,6 +57,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
@@ -53,8 +65,12 @@ import phonenumbers
 from flows.rules.calendar import WINDOW_ORDER, Window, check_order, day_window
 from flows.rules.errors import DomainError
 from flows.rules.identity import fold, normalize_mobile, parse_birth_date
-from flows.rules.model import Guardian, School, Student
+from flows.rules.model import Avis, Guardian, School, Student, Voie
+from flows.school.refusals import Problem as Refusal
+from flows.school.refusals import Refused
+from flows.texts import t
 
+T = TypeVar("T")
 MAX_LENGTH = 100
 DEFAULT_TIMEZONE = "Europe/Paris"
 KINDS = ("schools", "students", "guardians")
@@ -589,3 +605,106 @@ def check_calendar(table: Table, timezones: Mapping[str, str],
                               f"({closes:%Y-%m-%d %H:%M}): the windows follow one another, "
                               f"{', '.join(WINDOW_ORDER)}")
     return merged
+
+
+# ---- the councils' results files -------------------------------------------------------------------
+
+_AVIS = {"favorable": Avis.FAVORABLE, "reserve": Avis.RESERVE, "defavorable": Avis.DEFAVORABLE}
+OPINION_COLUMNS = ("student_id", "avis_1", "avis_2", "avis_3", "recommendation", "motivation")
+PROPOSAL_COLUMNS = ("student_id", "voie_1", "detail_1", "voie_2", "detail_2", "voie_3", "detail_3")
+DECISION_COLUMNS = ("student_id", "voie", "detail")
+
+Row = dict[str, str]
+OpinionRow = tuple[str, list[Avis], Voie | None, str]
+ProposalRow = tuple[str, list[tuple[Voie, str]]]
+DecisionRow = tuple[str, Voie, str]
+
+
+def parse_avis(raw: str) -> Avis:
+    key = fold(raw).removeprefix("avis ").strip()
+    if key not in _AVIS:
+        raise DomainError("input.not_avis", raw=raw)
+    return _AVIS[key]
+
+
+def parse_voie(raw: str) -> Voie | None:
+    """A voie by its code or label; None for an empty cell (no recommendation)."""
+    text = raw.strip()
+    if not text or fold(text) in ("aucune", "none", "-"):
+        return None
+    for voie in Voie:
+        if fold(text) in (voie.value, fold(t(f"voie.{voie.value}"))):
+            return voie
+    raise DomainError("input.not_voie", raw=raw)
+
+
+def required_voie(raw: str) -> Voie:
+    voie = parse_voie(raw)
+    if voie is None:
+        raise DomainError("input.voie_required")
+    return voie
+
+
+def _result_rows(text: str, columns: Sequence[str]) -> list[tuple[int, Row]]:
+    """(line number, column → cell) for every non-empty line; headers folded as the base's."""
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
+    known = {_header_key(name): name for name in columns}
+    names = [known.get(_header_key(cell)) for cell in next(reader, [])]
+    return [(reader.line_num, {name: (row[i] if i < len(row) else "")
+                               for i, name in enumerate(names) if name})
+            for row in reader if row]
+
+
+def _results_file(text: str, columns: Sequence[str], required: tuple[str, ...],
+                  parse: Callable[[Row], T]) -> list[T]:
+    """Every row parsed, or `Refused` with every bad line."""
+    rows = _result_rows(text, columns)
+    missing = [c for c in required if rows and c not in rows[0][1]]
+    if missing:
+        raise Refused([Refusal(DomainError("input.missing_columns", columns=", ".join(missing)),
+                               line=1)])
+    parsed: list[T] = []
+    problems: list[Refusal] = []
+    for number, row in rows:
+        try:
+            if not row.get("student_id", "").strip():
+                raise DomainError("input.empty_column", column="student_id")
+            parsed.append(parse(row))
+        except DomainError as error:
+            problems.append(Refusal(error, line=number))
+    if problems:
+        raise Refused(problems)
+    if not parsed:
+        raise Refused([DomainError("input.no_lines")])
+    return parsed
+
+
+def _opinion_row(row: Row) -> OpinionRow:
+    avis = [parse_avis(row[c]) for c in ("avis_1", "avis_2", "avis_3") if row.get(c, "").strip()]
+    return (row["student_id"].strip(), avis, parse_voie(row.get("recommendation", "")),
+            row.get("motivation", ""))
+
+
+def _proposal_row(row: Row) -> ProposalRow:
+    proposals = [(required_voie(row[f"voie_{n}"]), row.get(f"detail_{n}", ""))
+                 for n in (1, 2, 3) if row.get(f"voie_{n}", "").strip()]
+    if not proposals:
+        raise DomainError("input.voie_required_in", column="voie_1")
+    return row["student_id"].strip(), proposals
+
+
+def _decision_row(row: Row) -> DecisionRow:
+    return row["student_id"].strip(), required_voie(row.get("voie", "")), row.get("detail", "")
+
+
+def opinion_rows(text: str) -> list[OpinionRow]:
+    return _results_file(text, OPINION_COLUMNS, ("student_id", "avis_1"), _opinion_row)
+
+
+def proposal_rows(text: str) -> list[ProposalRow]:
+    return _results_file(text, PROPOSAL_COLUMNS, ("student_id", "voie_1"), _proposal_row)
+
+
+def decision_rows(text: str) -> list[DecisionRow]:
+    return _results_file(text, DECISION_COLUMNS, ("student_id", "voie"), _decision_row)

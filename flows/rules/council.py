@@ -1,11 +1,13 @@
-"""Rules of the class council's provisional opinion and of its acknowledgement."""
+"""Rules of the class council's provisional opinion, of its recording by the school and of its
+acknowledgement; the texts the council writes (motivation, details) follow `clean_text`."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from .errors import DomainError
-from .model import Acknowledgement, CouncilOpinion, RequestSet
+from .model import Acknowledgement, CouncilOpinion, RequestSet, Student
 
 
 def visible(opinion: CouncilOpinion | None, now: datetime) -> CouncilOpinion | None:
@@ -29,3 +31,48 @@ def check_may_acknowledge(guardian_id: str | None, saved: RequestSet | None,
         raise DomainError("ack.not_editor")
     if ack is not None:
         raise DomainError("ack.already")
+
+
+# ---- recording the opinion (the school's side) ---------------------------------------------------
+
+AVIS_MAX = 3
+DETAIL_MAX_LENGTH = 100
+
+
+def clean_text(text: str) -> str:
+    """One line, spaces folded; control characters refused (families read it in their chat)."""
+    cleaned = " ".join(text.split())
+    if any(unicodedata.category(c).startswith("C") for c in cleaned):
+        raise DomainError("council.control_characters")
+    return cleaned
+
+
+def detail(text: str, rank: int | None = None) -> str:
+    """A proposal's (`rank`) or the decision's (None) precision: one line, at most 100 characters."""
+    cleaned = clean_text(text)
+    if len(cleaned) > DETAIL_MAX_LENGTH:
+        key = "decision.detail_too_long" if rank is None else "council.detail_too_long"
+        raise DomainError(key, rank=rank, limit=DETAIL_MAX_LENGTH, length=len(cleaned))
+    return cleaned
+
+
+def check_student_of(student: Student | None, student_id: str, school: str | None) -> Student:
+    """The student, if known and of the acting staff's school (`school`; None: the operator's CLI);
+    another school's student is refused as unknown."""
+    if student is None or (school is not None and student.uai != school):
+        if school is None:
+            raise DomainError("council.unknown_student", student_id=student_id)
+        raise DomainError("council.unknown_student_here", student_id=student_id)
+    return student
+
+
+def check_may_record_opinion(student_id: str, avis_count: int, saved: RequestSet | None,
+                             ack: Acknowledgement | None) -> None:
+    """One avis per validated intention (1 to 3 when none was validated); none once acknowledged."""
+    expected = len(saved.items) if saved else None
+    if expected is not None and avis_count != expected:
+        raise DomainError("council.avis_count", student_id=student_id, expected=expected)
+    if expected is None and not 1 <= avis_count <= AVIS_MAX:
+        raise DomainError("council.avis_range")
+    if ack is not None:
+        raise DomainError("council.acknowledged", student_id=student_id)

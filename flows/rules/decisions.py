@@ -21,9 +21,18 @@ import holidays
 
 from .calendar import REPONSE, Calendar
 from .errors import DomainError
-from .model import AccountKind, Decision, DecisionSource, Proposal, ProposalAnswer, RequestSet
+from .model import (
+    AccountKind,
+    Decision,
+    DecisionSource,
+    Proposal,
+    ProposalAnswer,
+    RequestSet,
+    Voie,
+)
 
 APPEAL_WORKING_DAYS = 3
+PROPOSALS_MAX = 3
 
 # Overseas regions have their own public holidays (e.g. the abolition of slavery).
 _SUBDIVISION_OF_ZONE = {
@@ -115,6 +124,24 @@ def check_may_record_decision(staff_uai: str, student_uai: str, existing: Decisi
     closed = window is not None and now > window.closes
     if not (disagrees(proposals, answers, now) or closed):
         raise DomainError("decision.no_disagreement")
+
+
+def check_proposals(voies: Sequence[Voie]) -> None:
+    """The council proposes 1 to 3 ranked voies, each voie once."""
+    if not voies:
+        raise DomainError("council.no_proposal")
+    if len(voies) > PROPOSALS_MAX:
+        raise DomainError("council.too_many_proposals")
+    for rank, voie in enumerate(voies, start=1):
+        if voie in voies[:rank - 1]:
+            raise DomainError("council.voie_twice", rank=rank)
+
+
+def check_may_record_proposals(student_id: str, answers: Sequence[ProposalAnswer],
+                               decision: Decision | None) -> None:
+    """Proposals may change until the family answers one (or a decision is taken)."""
+    if answers or decision is not None:
+        raise DomainError("council.answered", student_id=student_id)
 
 
 def working_days_after(start: date, count: int, timezone: str) -> date:

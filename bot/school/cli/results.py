@@ -21,9 +21,13 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from flows.rules.errors import DomainError
+from flows.school import results
+from flows.school.refusals import Refused
+from flows.school.texts import operator_text
 from storage import SqliteStore, followup
 
-from .. import results
+from .. import csv_input
 from ..console import labels
 
 COMMANDS = ("council", "proposals", "decision", "publish", "followup", "export")
@@ -79,7 +83,13 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 def command(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
     try:
         return _COMMANDS[args.command](store, args, now)
-    except results.CouncilInputError as exc:
+    except Refused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except DomainError as exc:  # a value of the command line (an avis, a voie)
+        print(f"error: {operator_text(exc)}", file=sys.stderr)
+        return 1
+    except _Refused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
@@ -91,7 +101,11 @@ def command(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
 
 
 class _Usage(Exception):
-    pass
+    """A command-line mistake (exit status 2)."""
+
+
+class _Refused(Exception):
+    """An unknown school or class named on the command line (exit status 1)."""
 
 
 def _read(path: str) -> str:
@@ -109,12 +123,12 @@ def _record_file(store: SqliteStore, parse: Callable, record_one: Callable, path
 
 def _council(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
     if args.csv:
-        return _record_file(store, results.rows_from_csv, results.record, args.csv, now,
+        return _record_file(store, csv_input.opinion_rows, results.record, args.csv, now,
                             "opinion(s)", publish=not args.draft)
     if not args.student or not args.avis:
         raise _Usage("give --student and --avis, or --csv")
-    avis = [results.parse_avis(a) for a in args.avis.split(",")]
-    results.record(store, args.student, avis, results.parse_voie(args.recommendation),
+    avis = [csv_input.parse_avis(a) for a in args.avis.split(",")]
+    results.record(store, args.student, avis, csv_input.parse_voie(args.recommendation),
                    args.motivation, now, publish=not args.draft)
     print(f"recorded{'' if args.draft else ' and published'}: {args.student} ({len(avis)} avis)")
     return 0
@@ -122,11 +136,11 @@ def _council(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int
 
 def _proposals(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
     if args.csv:
-        return _record_file(store, results.proposal_rows_from_csv, results.record_proposals,
+        return _record_file(store, csv_input.proposal_rows, results.record_proposals,
                             args.csv, now, "student(s)' proposals", publish=not args.draft)
     if not args.student or not args.voie:
         raise _Usage("give --student and --voie, or --csv")
-    voies = [results.required_voie(v) for v in args.voie.split(",")]
+    voies = [csv_input.required_voie(v) for v in args.voie.split(",")]
     details = [args.detail] + [""] * (len(voies) - 1)
     results.record_proposals(store, args.student, list(zip(voies, details, strict=True)), now,
                              publish=not args.draft)
@@ -137,11 +151,11 @@ def _proposals(store: SqliteStore, args: argparse.Namespace, now: datetime) -> i
 
 def _decision(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
     if args.csv:
-        return _record_file(store, results.decision_rows_from_csv, results.record_decision,
+        return _record_file(store, csv_input.decision_rows, results.record_decision,
                             args.csv, now, "decision(s)")
     if not args.student or not args.voie:
         raise _Usage("give --student and --voie, or --csv")
-    results.record_decision(store, args.student, results.required_voie(args.voie),
+    results.record_decision(store, args.student, csv_input.required_voie(args.voie),
                             args.detail, now)
     print(f"recorded and published: the decision for {args.student}")
     return 0
@@ -149,13 +163,13 @@ def _decision(store: SqliteStore, args: argparse.Namespace, now: datetime) -> in
 
 def _school(store: SqliteStore, uai: str) -> None:
     if store.school(uai.upper()) is None:
-        raise results.CouncilInputError(f"no school with UAI '{uai}'")
+        raise _Refused(f"no school with UAI '{uai}'")
 
 
 def _publish(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
     _school(store, args.school)
     if args.class_name not in followup.class_names(store, args.school.upper()):
-        raise results.CouncilInputError(f"no class '{args.class_name}' of 3e in {args.school}")
+        raise _Refused(f"no class '{args.class_name}' of 3e in {args.school}")
     counts = results.publish_class(store, args.school.upper(), args.class_name, now)
     print(f"published in {args.class_name}: {counts['opinions']} opinion(s), "
           f"{counts['proposals']} student(s)' proposals")

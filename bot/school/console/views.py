@@ -29,9 +29,12 @@ from flows.rules.calendar import WINDOW_ORDER, Calendar, Window, check_order, da
 from flows.rules.errors import DomainError
 from flows.rules.model import Avis, Step, Student, Voie
 from flows.rules.reminders import parse_hours, parse_offsets
+from flows.school import results
+from flows.school.refusals import Refused
+from flows.school.texts import console_text
 from storage import SqliteStore, followup
 
-from .. import results
+from .. import csv_input
 from . import base_import, csrf, labels
 from .auth import LOGIN_COOKIE, SESSION_COOKIE, Auth, Staff, cookie_secure
 
@@ -330,8 +333,9 @@ class Console:
                 with self.store.transaction():
                     record()
                     self.audit(staff, student.id, action)
-            except results.CouncilInputError as exc:
-                errors.add(field, _refusal(exc))
+            except Refused as refused:
+                error = refused.first
+                errors.add(_field_of(error, field), console_text(error))
         if errors:
             return self.student_page(request, staff, student, 400, errors=errors,
                                      values=_values(form))
@@ -356,8 +360,8 @@ class Console:
             else:
                 errors.add(f"avis_{rank}", f"Choisissez l'avis sur l'intention {rank}.")
         recommendation = _voie_field(form, "recommandation", errors, required=False)
-        motivation = _text_field(form, "motivation", MOTIVATION_MAX_LENGTH, errors,
-                                 "La motivation")
+        motivation = _text_field(form, "motivation", errors, "La motivation",
+                                 MOTIVATION_MAX_LENGTH)
         return self.save(request, staff, student, form, errors, "avis", "console_opinion",
                          lambda: results.record(self.store, student.id, avis, recommendation,
                                                 motivation, self.clock(), publish=False,
@@ -372,18 +376,17 @@ class Console:
         proposals: list[tuple[Voie, str]] = []
         for rank in (1, 2, 3):
             voie = _voie_field(form, f"voie_{rank}", errors, required=False)
-            detail = _text_field(form, f"detail_{rank}", results.DETAIL_MAX_LENGTH, errors,
-                                 f"Le détail de la proposition {rank}")
+            detail = _text_field(form, f"detail_{rank}", errors, f"Le détail de la proposition {rank}")
             if voie is None and detail:
                 errors.add(f"voie_{rank}", f"Choisissez la voie de la proposition {rank}, ou "
                                            f"effacez son détail.")
             elif voie is not None:
-                if voie in {v for v, _ in proposals}:
-                    errors.add(f"voie_{rank}", f"La voie de la proposition {rank} est déjà "
-                                               f"proposée.")
                 proposals.append((voie, detail))
-        if not proposals and not errors:
-            errors.add("voie_1", "Choisissez au moins la voie de la proposition 1.")
+        if proposals or not errors:  # the rule's refusal beside the form's own problems
+            try:
+                decisions.check_proposals([voie for voie, _ in proposals])
+            except DomainError as error:
+                errors.add(_field_of(error, "voie_1"), console_text(error))
         return self.save(request, staff, student, form, errors, "voie_1", "console_proposals",
                          lambda: results.record_proposals(self.store, student.id, proposals,
                                                           self.clock(), publish=False,
@@ -397,8 +400,7 @@ class Console:
             return self.not_found(request, staff)
         errors = FormErrors([])
         voie = _voie_field(form, "decision_voie", errors, required=True)
-        detail = _text_field(form, "decision_detail", results.DETAIL_MAX_LENGTH, errors,
-                             "Le détail de la décision")
+        detail = _text_field(form, "decision_detail", errors, "Le détail de la décision")
         return self.save(request, staff, student, form, errors, "decision_voie",
                          "console_decision",
                          lambda: results.record_decision(self.store, student.id, voie, detail,
@@ -580,18 +582,18 @@ class Console:
                 count = results.record_all(self.store, record_one, rows, self.clock(),
                                            school=staff.uai, **options)
                 self.audit(staff, None, f"console_import_{kind}", lines=count)
-        except results.CouncilInputError as exc:
+        except Refused as refused:  # every line, in the operator's words, as the CLI prints them
             return self.import_page(request, staff, 400, kind=kind,
-                                    problems=str(exc).splitlines()[:200])
+                                    problems=[str(p) for p in refused.problems[:200]])
         return self.import_page(request, staff, kind=kind, result=count)
 
 
 # Results files: how each is read and recorded. Opinions and proposals are recorded unpublished
 # (published per class); a head's decision is published and notified at once, as on its form.
 _RESULT_FILES = {
-    "avis": (results.rows_from_csv, results.record, {"publish": False}),
-    "propositions": (results.proposal_rows_from_csv, results.record_proposals, {"publish": False}),
-    "decisions": (results.decision_rows_from_csv, results.record_decision, {}),
+    "avis": (csv_input.opinion_rows, results.record, {"publish": False}),
+    "propositions": (csv_input.proposal_rows, results.record_proposals, {"publish": False}),
+    "decisions": (csv_input.decision_rows, results.record_decision, {}),
 }
 
 
@@ -614,13 +616,15 @@ def _voie_field(form: FormData, name: str, errors: FormErrors, *, required: bool
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _text_field(form: FormData, name: str, limit: int, errors: FormErrors, what: str) -> str:
+def _text_field(form: FormData, name: str, errors: FormErrors, what: str,
+                limit: int | None = None) -> str:
+    """A text field on one line; `limit` is the form's own bound (the rules check theirs)."""
     value = form.get(name) or ""
     if not isinstance(value, str):
         errors.add(name, f"{what} doit être un texte.")
         return ""
     value = " ".join(_CONTROL.sub(" ", value).split())
-    if len(value) > limit:
+    if limit is not None and len(value) > limit:
         errors.add(name, f"{what} dépasse {limit} caractères ({len(value)}).")
     return value
 
@@ -650,25 +654,16 @@ async def _upload_text(upload: object) -> str | None:
         return None
 
 
-_REFUSALS = (
-    ("already acknowledged", "La famille a déjà accusé réception de l'avis : il ne peut plus être "
-                             "modifié."),
-    ("already answered", "La famille a déjà répondu aux propositions : elles ne peuvent plus être "
-                         "modifiées."),
-    ("family agreed", "La famille a accepté une proposition : c'est la décision d'orientation."),
-    ("has not refused", "La famille n'a pas refusé toutes les propositions et peut encore répondre : "
-                        "la décision ne peut pas encore être enregistrée."),
-    ("validated intention", "Le nombre d'avis ne correspond pas aux intentions validées : rechargez "
-                            "la page."),
-)
-
-
-def _refusal(exc: results.CouncilInputError) -> str:
-    text = str(exc)
-    for marker, message in _REFUSALS:
-        if marker in text:
-            return message
-    return f"Enregistrement refusé : {text}"
+def _field_of(error: DomainError, default: str) -> str:
+    """The form field a refusal of the rules is shown by: the proposal it names, else `default`."""
+    rank = error.params.get("rank")
+    if error.key == "council.voie_twice":
+        return f"voie_{rank}"
+    if error.key == "council.detail_too_long":
+        return f"detail_{rank}"
+    if error.key == "decision.detail_too_long":
+        return "decision_detail"
+    return default
 
 
 # ---- dates ---------------------------------------------------------------------------------------
