@@ -24,6 +24,7 @@ from .rules.model import (
     Step,
     Student,
 )
+from .rules.standing import FollowupRow
 
 
 class Hasher(Protocol):
@@ -97,3 +98,6 @@ class Store(Protocol):
 
     # school side: the use cases of schools and operators (flows.school)
     def students_of_class(self, uai: str, class_name: str) -> list[Student]: ...
+    def class_names(self, uai: str, level: str) -> list[str]: ...
+    def followup_rows(self, uai: str, class_name: str | None,
+                      level: str) -> list[FollowupRow]: ...

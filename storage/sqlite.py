@@ -39,8 +39,9 @@ from flows.rules.model import (
     Student,
     Voie,
 )
+from flows.rules.standing import FollowupRow
 
-from . import migrations
+from . import followup, migrations
 
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -586,3 +587,10 @@ class SqliteStore:
         """This chat is not where its account is reached (notifications and reminders go elsewhere)."""
         self.conn.execute("DELETE FROM known_chats WHERE channel = ? AND address = ?",
                           (channel, address))
+
+    # school side: the follow-up's read model (storage/followup.py), scoped by the concerned level
+    def class_names(self, uai: str, level: str) -> list[str]:
+        return followup.class_names(self.conn, uai, level)
+
+    def followup_rows(self, uai: str, class_name: str | None, level: str) -> list[FollowupRow]:
+        return followup.rows(self.conn, uai, class_name, level)

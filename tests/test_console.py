@@ -19,8 +19,8 @@ from bot.school.console.serving import bind, console_for, serve_http
 from flows.rules.calendar import AVIS, INTENTIONS, day_window
 from flows.rules.model import Avis, ProposalAnswer, Step, Voie
 from flows.rules.reminders import Offset
+from flows.school import followup
 from flows.school import results as council
-from storage import followup
 from storage.reminders import settings as reminder_settings
 
 from .console_support import (
@@ -353,7 +353,7 @@ async def test_export_csv(app, store, lucas_validated, clock):
         assert answer.headers["content-type"].startswith("text/csv")
         assert answer.headers["content-disposition"] == \
             'attachment; filename="suivi-orientation-0699999Z-3eB.csv"'
-        assert answer.text == followup.export_csv(store, "0699999Z", "3e B", clock())
+        assert answer.text == followup.export_csv(store, "0699999Z", "3e B", now=clock())
         assert "E-LUCAS" in answer.text and "E-LEA" not in answer.text
 
 

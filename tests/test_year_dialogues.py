@@ -13,9 +13,9 @@ import pytest
 from bot.runtime import reminders as planner
 from bot.school import csv_input
 from flows.rules.model import Avis, DecisionSource, Step, Voie
+from flows.school import followup
 from flows.school import results as council
 from flows.school.refusals import Refused
-from storage import followup
 
 from .support import (
     CLAIRE_PASSWORD,

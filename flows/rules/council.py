@@ -10,9 +10,14 @@ from .errors import DomainError
 from .model import Acknowledgement, CouncilOpinion, RequestSet, Student
 
 
+def is_published(published_at: datetime | None, now: datetime) -> bool:
+    """What the school records (opinion, proposals, decision) is public from its publication on."""
+    return published_at is not None and published_at <= now
+
+
 def visible(opinion: CouncilOpinion | None, now: datetime) -> CouncilOpinion | None:
     """An opinion is shown to families only once the school has published it."""
-    if opinion is None or opinion.published_at is None or opinion.published_at > now:
+    if opinion is None or not is_published(opinion.published_at, now):
         return None
     return opinion
 

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 import holidays
 
 from .calendar import REPONSE, Calendar
+from .council import is_published
 from .errors import DomainError
 from .model import (
     AccountKind,
@@ -43,12 +44,12 @@ _SUBDIVISION_OF_ZONE = {
 
 def published(proposals: Sequence[Proposal], now: datetime) -> list[Proposal]:
     """The proposals families may see: published, in rank order."""
-    return sorted((p for p in proposals if p.published_at is not None and p.published_at <= now),
+    return sorted((p for p in proposals if is_published(p.published_at, now)),
                   key=lambda p: p.rank)
 
 
 def visible_decision(decision: Decision | None, now: datetime) -> Decision | None:
-    if decision is None or decision.published_at is None or decision.published_at > now:
+    if decision is None or not is_published(decision.published_at, now):
         return None
     return decision
 

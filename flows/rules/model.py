@@ -46,6 +46,9 @@ class School:
     timezone: str = "Europe/Paris"
 
 
+CONCERNED_LEVEL = "3e"  # the one level the orientation service is for (students finishing 3e)
+
+
 @dataclass(frozen=True)
 class Student:
     id: str
@@ -59,7 +62,7 @@ class Student:
     @property
     def concerned(self) -> bool:
         """Only students finishing 3e use the orientation service."""
-        return self.level == "3e"
+        return self.level == CONCERNED_LEVEL
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .calendar import AVIS, CHOIX, INTENTIONS, REPONSE
+from .model import CONCERNED_LEVEL as CONCERNED_LEVEL  # for the reminders' queries
 
-CONCERNED_LEVEL = "3e"  # as `Student.concerned`: only students finishing 3e are reminded
 DEDUPE_PREFIX = "remind:"
 
 

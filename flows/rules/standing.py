@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .calendar import AVIS, CHOIX, INTENTIONS, REPONSE, Calendar
+from .model import Decision, Proposal, ProposalAnswer
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,22 @@ def pending(progress: Progress, calendar: Calendar, now: datetime) -> Pending | 
         if ready(progress) and not done(progress):
             return Pending(action, window.closes)
     return None
+
+
+@dataclass(frozen=True)
+class FollowupRow:
+    """What a school's read model fetches of one concerned student: plain facts, no status (the
+    statuses are computed from them by `flows.school.followup`)."""
+
+    student_id: str
+    nom: str
+    prenom: str
+    class_name: str
+    intentions: tuple[str, ...] = ()  # the validated intentions' voies, in rank order
+    choix: tuple[str, ...] = ()
+    opinion_recorded: bool = False
+    opinion_published_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    proposals: tuple[Proposal, ...] = ()
+    answers: tuple[ProposalAnswer, ...] = ()
+    decision: Decision | None = None

@@ -22,10 +22,10 @@ from datetime import datetime
 from pathlib import Path
 
 from flows.rules.errors import DomainError
-from flows.school import results
+from flows.school import followup, results
 from flows.school.refusals import Refused
 from flows.school.texts import operator_text
-from storage import SqliteStore, followup
+from storage import SqliteStore
 
 from .. import csv_input
 from ..console import labels
@@ -180,7 +180,7 @@ def _followup(store: SqliteStore, args: argparse.Namespace, now: datetime) -> in
     _school(store, args.school)
     uai = args.school.upper()
     calendar = store.calendar(uai)
-    rows = followup.statuses(store, uai, args.class_name, now)
+    rows = followup.statuses(store, uai, args.class_name, now=now)
     shown = rows if args.all else [r for r in rows if r.pending]
     current = None
     for row in shown:
@@ -201,7 +201,7 @@ def _followup(store: SqliteStore, args: argparse.Namespace, now: datetime) -> in
 
 def _export(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
     _school(store, args.school)
-    text = followup.export_csv(store, args.school.upper(), args.class_name, now)
+    text = followup.export_csv(store, args.school.upper(), args.class_name, now=now)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"exported {text.count(chr(10)) - 1} student(s) to {args.out}")

@@ -29,10 +29,10 @@ from flows.rules.calendar import WINDOW_ORDER, Calendar, Window, check_order, da
 from flows.rules.errors import DomainError
 from flows.rules.model import Avis, Step, Student, Voie
 from flows.rules.reminders import parse_hours, parse_offsets
-from flows.school import results
+from flows.school import followup, results
 from flows.school.refusals import Refused
 from flows.school.texts import console_text
-from storage import SqliteStore, followup
+from storage import SqliteStore
 
 from .. import csv_input
 from . import base_import, csrf, labels
@@ -248,7 +248,7 @@ class Console:
             return self.not_found(request, staff)
         only_pending = request.query_params.get("en_attente") == "1"
         now = self.clock()
-        everyone = followup.statuses(self.store, staff.uai, None, now)
+        everyone = followup.statuses(self.store, staff.uai, now=now)
         rows = [s for s in everyone if class_name is None or s.class_name == class_name]
         if only_pending:
             rows = [s for s in rows if s.pending]
@@ -276,7 +276,7 @@ class Console:
         class_name = self.class_of_school(staff, wanted)
         if wanted and class_name is None:
             return self.not_found(request, staff)
-        text = followup.export_csv(self.store, staff.uai, class_name, self.clock())
+        text = followup.export_csv(self.store, staff.uai, class_name, now=self.clock())
         suffix = "-" + re.sub(r"[^A-Za-z0-9]+", "", class_name) if class_name else ""
         return Response(text, media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="suivi-orientation-{staff.uai}'
@@ -414,7 +414,7 @@ class Console:
         class_name = self.class_of_school(staff, request.query_params.get("classe"))
         if class_name is None:
             return self.not_found(request, staff)
-        rows = followup.statuses(self.store, staff.uai, class_name, self.clock())
+        rows = followup.statuses(self.store, staff.uai, class_name, now=self.clock())
         return self.render(request, "publish.html", {
             "section": "tableau", "class_name": class_name,
             "opinions": [s for s in rows if s.opinion == "recorded"],
