@@ -8,7 +8,7 @@ from functools import cache
 from babel.messages.pofile import read_po
 
 from flows.rules.errors import DomainError
-from flows.texts import LOCALE_DIR, has, t
+from flows.texts import LOCALE_DIR, catalogue, has
 
 OPERATOR_LANGUAGE = "en"
 
@@ -18,7 +18,9 @@ def operator_catalogue() -> dict[str, str]:
     path = LOCALE_DIR / OPERATOR_LANGUAGE / "LC_MESSAGES" / "staff.po"
     with path.open("rb") as handle:
         po = read_po(handle, locale=OPERATOR_LANGUAGE)
-    return {message.id: message.string for message in po if message.id and message.string}
+    return {message.id: message.string for message in po
+            if isinstance(message.id, str) and isinstance(message.string, str) and message.id
+            and message.string}
 
 
 def operator_text(error: DomainError) -> str:
@@ -29,4 +31,4 @@ def operator_text(error: DomainError) -> str:
 def console_text(error: DomainError) -> str:
     """The refusal as the console shows it (French): the staff's wording where it differs."""
     key = f"staff.{error.key}" if has(f"staff.{error.key}") else error.key
-    return t(key, **error.params)
+    return catalogue()[key].format(**error.params)

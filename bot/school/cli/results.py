@@ -189,7 +189,7 @@ def _followup(store: SqliteStore, args: argparse.Namespace, now: datetime) -> in
             waiting = sum(1 for r in rows if r.class_name == current and r.pending)
             print(f"{current}: {waiting} famille(s) n'ont pas encore agi")
         todo = (f"{labels.PENDING[row.pending]} avant le {calendar.local_date(row.deadline)}"
-                if row.pending else "rien à faire")
+                if row.pending and row.deadline else "rien à faire")
         print(f"  {row.student_id:<12} {row.nom} {row.prenom} — {todo} "
               f"[intentions {row.intentions}, avis {row.opinion}, accusé {row.acknowledged}, "
               f"choix {row.choix}, proposition {row.proposals}, réponse {row.answer}, "
