@@ -54,9 +54,3 @@ def voie(value: Voie | str | None) -> str:
 
 def avis(value: Avis | str) -> str:
     return t(f"avis.{Avis(value).value}")
-
-
-def voies_list(codes: str) -> str:
-    """"gt > pro" (followup's rank order) as the voies' labels."""
-    return " ; ".join(f"{rank}. {voie(code.strip())}"
-                      for rank, code in enumerate(codes.split(">"), start=1) if code.strip())
