@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
-from .rules.calendar import Calendar
+from .rules.calendar import Calendar, Window
 from .rules.model import (
     Account,
     AccountKind,
@@ -101,3 +101,5 @@ class Store(Protocol):
     def class_names(self, uai: str, level: str) -> list[str]: ...
     def followup_rows(self, uai: str, class_name: str | None,
                       level: str) -> list[FollowupRow]: ...
+    def put_window(self, uai: str, window: Window) -> None: ...
+    def delete_window(self, uai: str, key: str) -> None: ...

@@ -3,10 +3,15 @@ file with the demo base: refusals by key, files all or nothing, publishing per c
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.school import csv_input
+from flows.rules.calendar import AVIS, INTENTIONS, day_window
+from flows.rules.errors import DomainError
 from flows.rules.model import CONCERNED_LEVEL, Avis, Step, Voie
+from flows.school import calendar as school_calendar
 from flows.school import followup, results
 from flows.school.refusals import Refused
 
@@ -53,3 +58,16 @@ def test_the_read_model_fetches_what_the_store_holds(store, clock):
     assert store.followup_rows("0699999Z", "3e A", CONCERNED_LEVEL)[0].student_id == "E-LEA"
     assert followup.class_names(store, "0699999Z") == ["3e A", "3e B", "3e C"]
     assert store.opinion("E-HUGO", Step.INTENTIONS) is not None
+
+
+def test_the_calendar_keeps_the_campaign_order(store):
+    before = store.calendar("0699999Z").windows
+    early = day_window(AVIS, date(2026, 11, 1), date(2026, 11, 2), "Europe/Paris")
+    with pytest.raises(DomainError) as caught:
+        school_calendar.set_window(store, "0699999Z", early)
+    assert caught.value.key == "calendar.order"
+    assert store.calendar("0699999Z").windows == before  # nothing written
+    only = {INTENTIONS: day_window(INTENTIONS, date(2027, 1, 5), date(2027, 2, 26),
+                                   "Europe/Paris")}
+    school_calendar.replace_windows(store, "0699999Z", only)
+    assert store.calendar("0699999Z").windows == only

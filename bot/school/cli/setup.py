@@ -33,10 +33,10 @@ from flows.rules.calendar import (
     REPONSE,
     WINDOW_ORDER,
     Window,
-    check_order,
     day_window,
 )
 from flows.rules.errors import DomainError
+from flows.school import calendar as school_calendar
 from flows.texts import t
 from storage import SqliteStore, school_base
 from storage import reminders as reminder_queries
@@ -327,14 +327,11 @@ def set_window(store: SqliteStore, uai: str, key: str, first: date, last: date,
     if last < first:
         raise Rejected(f"--to {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}")
     window = day_window(key, first, last, school.timezone)
-    with store.transaction():
-        windows = dict(store.calendar(uai).windows)
-        windows[key] = window
-        try:
-            check_order(windows)
-        except DomainError as exc:
-            raise Rejected(_order_message(exc, windows, ZoneInfo(school.timezone))) from None
-        store.put_window(uai, window)
+    try:
+        windows = school_calendar.set_window(store, uai, window)
+    except DomainError as exc:
+        windows = {**store.calendar(uai).windows, key: window}
+        raise Rejected(_order_message(exc, windows, ZoneInfo(school.timezone))) from None
     tz = ZoneInfo(school.timezone)
     print(f"set {key} of {uai}: {_local(window.opens, tz)} to {_local(window.closes, tz)}", file=out)
     print("\n".join(calendar_lines(school.name, uai, school.timezone, windows)), file=out)

@@ -29,6 +29,7 @@ from flows.rules.calendar import WINDOW_ORDER, Calendar, Window, check_order, da
 from flows.rules.errors import DomainError
 from flows.rules.model import Avis, Step, Student, Voie
 from flows.rules.reminders import parse_hours, parse_offsets
+from flows.school import calendar as school_calendar
 from flows.school import followup, results
 from flows.school.refusals import Refused
 from flows.school.texts import console_text
@@ -470,32 +471,23 @@ class Console:
                            f"« {labels.WINDOWS[key]} » : donnez le premier et le dernier jour, "
                            f"ou aucun des deux.")
             elif first is not None and last is not None:
-                if last < first:
-                    errors.add(f"fin_{key}", f"« {labels.WINDOWS[key]} » : le dernier jour est "
-                                             f"avant le premier.")
                 windows[key] = day_window(key, first, last, calendar.timezone)
+                try:  # the rule on this window alone, shown beside the form's other problems
+                    check_order({key: windows[key]})
+                except DomainError as error:
+                    errors.add(*_order_problem(error))
         if not errors:
             try:
-                check_order(windows)
+                with self.store.transaction():
+                    school_calendar.replace_windows(self.store, staff.uai, windows)
+                    self.audit(staff, None, "console_calendar", windows={
+                        k: [_local_day(w.opens, calendar).isoformat(),
+                            _local_day(w.closes, calendar).isoformat()]
+                        for k, w in windows.items()})
             except DomainError as error:
-                later = error.params.get("later") or error.params.get("window")
-                earlier = error.params.get("earlier")
-                errors.add(f"debut_{later}", f"« {labels.WINDOWS.get(later, later)} » doit "
-                                             f"commencer après la fin de « "
-                                             f"{labels.WINDOWS.get(earlier, earlier)} » : les "
-                                             f"étapes se suivent sans se chevaucher."
-                           if earlier else "Les dates de cette fenêtre sont dans le désordre.")
+                errors.add(*_order_problem(error))
         if errors:
             return self.settings_page(request, staff, 400, errors=errors, values=_values(form))
-        with self.store.transaction():
-            for key in WINDOW_ORDER:
-                if key in windows:
-                    self.store.put_window(staff.uai, windows[key])
-                else:
-                    self.store.delete_window(staff.uai, key)
-            self.audit(staff, None, "console_calendar", windows={
-                k: [_local_day(w.opens, calendar).isoformat(), _local_day(w.closes, calendar)
-                    .isoformat()] for k, w in windows.items()})
         return self.redirect("/parametres", fait="calendrier")
 
     @staff_page(manage=True)
@@ -652,6 +644,18 @@ async def _upload_text(upload: object) -> str | None:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
+
+
+def _order_problem(error: DomainError) -> tuple[str, str]:
+    """The calendar's order refused: the field of the window that opens too early, and why."""
+    if error.key == "calendar.range":
+        key = str(error.params["window"])
+        return f"fin_{key}", f"« {labels.WINDOWS[key]} » : le dernier jour est avant le premier."
+    later = error.params.get("later")
+    earlier = error.params.get("earlier")
+    return f"debut_{later}", (f"« {labels.WINDOWS.get(str(later), later)} » doit commencer après "
+                              f"la fin de « {labels.WINDOWS.get(str(earlier), earlier)} » : les "
+                              f"étapes se suivent sans se chevaucher.")
 
 
 def _field_of(error: DomainError, default: str) -> str:
