@@ -20,9 +20,9 @@ import uvicorn
 
 from bot.runtime.http import create_app
 from bot.school.console import create_console
-from bot.school.console.auth import add_staff
 from bot.school.console.serving import bind
 from flows.rules.model import School, Student
+from flows.school.staff import add_staff
 from storage import SqliteStore
 
 HEAD_PASSWORD = "Direction-2026!JM"

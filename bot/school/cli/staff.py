@@ -19,7 +19,13 @@ import sys
 from datetime import datetime
 from typing import TextIO
 
-from ..console.auth import ROLES, StaffInputError, add_staff, unlock_staff
+from flows.rules.errors import DomainError
+from flows.school.staff import ROLE_CODES, add_staff, normalize_login, staff_of_school, unlock_staff
+from flows.school.texts import operator_text
+
+
+class StaffInputError(ValueError):
+    """A mistake at the terminal (passwords that differ); one line."""
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -30,7 +36,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
                                          "terminal or stdin)")
     add.add_argument("--school", required=True, metavar="UAI")
     add.add_argument("--login", required=True, help="2-64 characters: a-z 0-9 . _ -")
-    add.add_argument("--role", required=True, choices=list(ROLES),
+    add.add_argument("--role", required=True, choices=list(ROLE_CODES),
                      help="head (chef d'établissement), deputy (adjoint), teacher (professeur "
                           "principal)")
     listing = actions.add_parser("list", help="list a school's accounts")
@@ -58,13 +64,11 @@ def command(app, args: argparse.Namespace, stdin: TextIO | None = None,
         if args.staff_command == "add":
             add_staff(app.store, app.hasher, args.school, args.login, args.role,
                       read_password(stdin), now)
-            print(f"staff account {args.login.strip().lower()} ({args.role}) created for "
+            print(f"staff account {normalize_login(args.login)} ({args.role}) created for "
                   f"{args.school.strip().upper()}; log in at /console/", file=out)
         elif args.staff_command == "list":
             uai = args.school.strip().upper()
-            if app.store.school(uai) is None:
-                raise StaffInputError(f"no school with UAI {uai}")
-            rows = app.store.staff_of_school(uai)
+            rows = staff_of_school(app.store, uai)
             for row in rows:
                 locked = row["locked_until"]
                 state = f"locked until {locked}" if locked and \
@@ -75,7 +79,10 @@ def command(app, args: argparse.Namespace, stdin: TextIO | None = None,
                 print(f"no staff account in {uai}", file=out)
         else:
             unlock_staff(app.store, args.school, args.login, now)
-            print(f"staff account {args.login.strip().lower()} unlocked", file=out)
+            print(f"staff account {normalize_login(args.login)} unlocked", file=out)
+    except DomainError as exc:
+        print(f"error: {operator_text(exc)}", file=err)
+        return 1
     except StaffInputError as exc:
         print(f"error: {exc}", file=err)
         return 1

@@ -3,9 +3,10 @@
 - A staff member belongs to one school (UAI) and has one role: `head` (chef d'établissement),
   `deputy` (adjoint) or `teacher` (professeur principal). Log-in names are unique across schools,
   so the log-in form asks only for the name and the password.
-- Passwords follow the families' policy (`flows.rules.identity.password_problems`, CNIL 2022) and are
-  stored as argon2id hashes (`bot.runtime.hashing.Argon2Hasher`); hashing and checking run in the
-  project's hashing executor, never on the event loop.
+- Accounts are made by `flows.school.staff` (the `staff` command). Passwords follow the families'
+  policy (`flows.rules.identity.password_problems`, CNIL 2022) and are stored as argon2id hashes
+  (`bot.runtime.hashing.Argon2Hasher`); here, checking runs in the project's hashing executor,
+  never on the event loop.
 - 5 failed log-ins lock the account for 15 minutes (the families' rule,
   `flows.rules.accounts.after_login_failure`); while locked even the right password is
   refused, and the page says until when. An unknown name costs the same hash check as a known one.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ipaddress
-import re
 import secrets
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -28,11 +28,11 @@ from datetime import datetime, timedelta
 
 from flows.ports import Hasher
 from flows.rules.accounts import after_login_failure, lock_until
-from flows.rules.identity import password_problems
+from flows.school.staff import LOGIN_PATTERN, ROLE_CODES, normalize_login
 from storage import SqliteStore
 
-ROLES = {"head": "Chef d'établissement", "deputy": "Adjoint(e) du chef d'établissement",
-         "teacher": "Professeur principal"}
+ROLES = dict(zip(ROLE_CODES, ("Chef d'établissement", "Adjoint(e) du chef d'établissement",
+                             "Professeur principal"), strict=True))
 MANAGERS = frozenset({"head", "deputy"})  # publish, decide, change the campaign's settings
 IDLE_TIMEOUT = timedelta(hours=8)
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most once a minute per session
@@ -41,12 +41,7 @@ TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most once a min
 MAX_PENDING_LOGINS = 8
 SESSION_COOKIE = "console_session"
 LOGIN_COOKIE = "console_login"  # the log-in form's CSRF token, before any session exists
-LOGIN_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
-
-
-class StaffInputError(ValueError):
-    """A refused staff account (bad name, role, password, unknown school…); one line."""
 
 
 @dataclass(frozen=True)
@@ -79,18 +74,6 @@ class LoginOutcome:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def normalize_login(raw: str) -> str:
-    return raw.strip().lower()
-
-
-def check_login_name(login: str) -> str:
-    login = normalize_login(login)
-    if not LOGIN_PATTERN.fullmatch(login):
-        raise StaffInputError("the login must be 2 to 64 characters among a-z, 0-9, '.', '_', '-', "
-                              "starting with a letter or a digit")
-    return login
 
 
 def is_loopback(host: str) -> bool:
@@ -213,39 +196,3 @@ class Auth:
             self.store.delete_staff_session(staff.token_hash)
             self.store.audit(now, None, "console", None, "staff_logout",
                              {"uai": staff.uai, "login": staff.login})
-
-
-# ---- accounts, for the command line ------------------------------------------------------------
-
-def add_staff(store: SqliteStore, hasher: Hasher, uai: str, login: str, role: str, password: str,
-              now: datetime) -> int:
-    """Create a staff account; StaffInputError says why not (in English, for the operator)."""
-    uai = uai.strip().upper()
-    login = check_login_name(login)
-    if role not in ROLES:
-        raise StaffInputError(f"the role must be one of {', '.join(ROLES)}")
-    if store.school(uai) is None:
-        raise StaffInputError(f"no school with UAI {uai}")
-    problems = password_problems(password)
-    if problems:
-        from flows.texts import t
-
-        raise StaffInputError("the password needs " + ", ".join(t(key) for key in problems))
-    password_hash = hasher.hash(password)
-    with store.transaction():
-        if store.staff_by_login(login) is not None:
-            raise StaffInputError(f"the login {login} is already used")
-        staff_id = store.add_staff(uai, login, role, password_hash, now)
-        store.audit(now, None, "cli", None, "staff_added", {"uai": uai, "login": login,
-                                                             "role": role})
-    return staff_id
-
-
-def unlock_staff(store: SqliteStore, uai: str, login: str, now: datetime) -> None:
-    row = store.staff_by_login(normalize_login(login))
-    if row is None or row["uai"] != uai.strip().upper():
-        raise StaffInputError(f"no staff account {normalize_login(login)} in school {uai}")
-    with store.transaction():
-        store.set_staff_login_state(row["id"], 0, None)
-        store.audit(now, None, "cli", None, "staff_unlocked", {"uai": row["uai"],
-                                                                "login": row["login"]})
