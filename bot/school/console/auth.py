@@ -173,7 +173,7 @@ class Auth:
         if row is None:
             return None
         now = self.clock()
-        last_seen = _dt(row["last_seen_at"])
+        last_seen = datetime.fromisoformat(row["last_seen_at"])  # always set with the session
         if now - last_seen > IDLE_TIMEOUT:
             with self.store.transaction():
                 self.store.delete_staff_session(hashed)
