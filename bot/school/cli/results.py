@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flows.rules.errors import DomainError
+from flows.rules.model import CONCERNED_LEVEL
 from flows.school import followup, results
 from flows.school.refusals import Refused
 from flows.school.texts import operator_text
@@ -169,7 +170,7 @@ def _school(store: SqliteStore, uai: str) -> None:
 def _publish(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
     _school(store, args.school)
     if args.class_name not in followup.class_names(store, args.school.upper()):
-        raise _Refused(f"no class '{args.class_name}' of 3e in {args.school}")
+        raise _Refused(f"no class '{args.class_name}' of {CONCERNED_LEVEL} in {args.school}")
     counts = results.publish_class(store, args.school.upper(), args.class_name, now)
     print(f"published in {args.class_name}: {counts['opinions']} opinion(s), "
           f"{counts['proposals']} student(s)' proposals")

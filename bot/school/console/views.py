@@ -625,13 +625,11 @@ def _date_field(form: FormData, name: str, errors: FormErrors, what: str) -> dat
     value = str(form.get(name) or "").strip()
     if not value:
         return None
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    errors.add(name, f"{what} n'est pas une date (JJ/MM/AAAA).")
-    return None
+    try:  # the one day parser of the school's inputs (CSV files, command line, forms)
+        return csv_input.parse_day(value)
+    except csv_input.Bad:
+        errors.add(name, f"{what} n'est pas une date (JJ/MM/AAAA).")
+        return None
 
 
 async def _upload_text(upload: object) -> str | None:
