@@ -18,7 +18,7 @@ import argparse
 import gc
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -37,7 +37,7 @@ from flows.rules.calendar import (
 )
 from flows.rules.errors import DomainError
 from flows.school import calendar as school_calendar
-from flows.texts import t
+from flows.texts import catalogue
 from storage import SqliteStore, school_base
 from storage import reminders as reminder_queries
 
@@ -77,9 +77,9 @@ class Rejected(Exception):
 class Refused(Exception):
     """The input has problems: nothing was written (exit status 1)."""
 
-    def __init__(self, problems: list[Problem | str]) -> None:
+    def __init__(self, problems: Sequence[Problem | str]) -> None:
         super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
+        self.problems = list(problems)
 
 
 # ---- the command line ---------------------------------------------------------------------------
@@ -339,8 +339,9 @@ def set_window(store: SqliteStore, uai: str, key: str, first: date, last: date,
 
 def _order_message(exc: DomainError, windows: Mapping[str, Window], tz: ZoneInfo) -> str:
     # The catalogue's sentence for the school's staff, then the dates that collide.
-    earlier, later = windows[exc.params["earlier"]], windows[exc.params["later"]]
-    return (f"{t(exc.key, **exc.params)}\n  {earlier.key} closes {_local(earlier.closes, tz)}, "
+    earlier, later = windows[str(exc.params["earlier"])], windows[str(exc.params["later"])]
+    sentence = catalogue()[exc.key].format(**exc.params)
+    return (f"{sentence}\n  {earlier.key} closes {_local(earlier.closes, tz)}, "
             f"{later.key} would open {_local(later.opens, tz)}")
 
 
@@ -361,7 +362,7 @@ def import_calendar(store: SqliteStore, path: str, dry_run: bool, out: TextIO) -
             raise Refused(csv_input.sorted_problems([table]))
         changed = unchanged = 0
         for line in table.lines:
-            uai, key = line.values["uai"], line.values["window"]
+            uai, key = str(line.values["uai"]), str(line.values["window"])
             window = merged[uai][key]
             if existing[uai].get(key) == window:
                 unchanged += 1

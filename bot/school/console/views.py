@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import FormData, UploadFile
@@ -45,7 +46,8 @@ PASSWORD_MAX_LENGTH = 1024
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 log = logging.getLogger(__name__)
 
-Handler = Callable[["Console", Request, Staff, FormData | None], Awaitable[Response]]
+# A page's handler gets the checked form of a POST (an empty one on GET).
+Handler = Callable[["Console", Request, Staff, FormData], Awaitable[Response]]
 
 # After a POST, the page it redirects to says what was done (fixed texts, nothing reflected).
 DONE = {
@@ -92,7 +94,7 @@ def staff_page(*, manage: bool = False) -> Callable[[Handler], Callable]:
                 return self.error(request, staff, 403, "Action réservée",
                                   "Cette action est réservée au chef d'établissement et à son "
                                   "adjoint(e).")
-            return await handler(self, request, staff, form)
+            return await handler(self, request, staff, form if form is not None else FormData())
 
         endpoint.__name__ = handler.__name__
         return endpoint
@@ -202,7 +204,8 @@ class Console:
             return self.login_form(request, "Le formulaire a expiré. Saisissez à nouveau votre "
                                             "identifiant et votre mot de passe.", 403)
         login, password = form.get("identifiant"), form.get("mot_de_passe")
-        next_page = self.safe_next(form.get("suite") if isinstance(form.get("suite"), str) else None)
+        suite = form.get("suite")
+        next_page = self.safe_next(suite if isinstance(suite, str) else None)
         if not isinstance(login, str) or not isinstance(password, str) or not login.strip() \
                 or not password or len(password) > PASSWORD_MAX_LENGTH or len(login) > 100:
             return self.login_form(request, "Saisissez votre identifiant et votre mot de passe.",
@@ -402,11 +405,14 @@ class Console:
         errors = FormErrors([])
         voie = _voie_field(form, "decision_voie", errors, required=True)
         detail = _text_field(form, "decision_detail", errors, "Le détail de la décision")
+
+        def record() -> object:
+            assert voie is not None  # a form without a voie has an error: it is not recorded
+            return results.record_decision(self.store, student.id, voie, detail, self.clock(),
+                                           school=staff.uai)
+
         return self.save(request, staff, student, form, errors, "decision_voie",
-                         "console_decision",
-                         lambda: results.record_decision(self.store, student.id, voie, detail,
-                                                         self.clock(), school=staff.uai),
-                         done="decision")
+                         "console_decision", record, done="decision")
 
     # ---- publishing a class ------------------------------------------------------------------------
 
@@ -436,20 +442,20 @@ class Console:
     # ---- the campaign's settings ---------------------------------------------------------------------
 
     def settings_page(self, request: Request, staff: Staff, status: int = 200,
-                      **extra: object) -> Response:
+                      values: dict[str, str] | None = None, **extra: object) -> Response:
+        """The settings form: the stored values, overridden by a refused form's `values`."""
         calendar = self.store.calendar(staff.uai)
         row = self.store.reminder_settings_of(staff.uai) or {}
-        values = {}
+        stored: dict[str, str] = {}
         for key in WINDOW_ORDER:
             window = calendar.window(key)
-            values[f"debut_{key}"] = _local_day(window.opens, calendar).isoformat() if window else ""
-            values[f"fin_{key}"] = _local_day(window.closes, calendar).isoformat() if window else ""
-        values.update(offsets=row.get("offsets") or "", hours=row.get("hours") or "")
-        context = {"section": "parametres", "window_keys": WINDOW_ORDER, "values": values,
-                   "errors": FormErrors([]), "done": DONE.get(request.query_params.get("fait", "")),
+            stored[f"debut_{key}"] = _local_day(window.opens, calendar).isoformat() if window else ""
+            stored[f"fin_{key}"] = _local_day(window.closes, calendar).isoformat() if window else ""
+        stored.update(offsets=str(row.get("offsets") or ""), hours=str(row.get("hours") or ""))
+        context = {"section": "parametres", "window_keys": WINDOW_ORDER,
+                   "values": {**stored, **(values or {})}, "errors": FormErrors([]),
+                   "done": DONE.get(request.query_params.get("fait", "")),
                    "windows": _windows(calendar)}
-        if "values" in extra:
-            context["values"] = {**values, **extra.pop("values")}
         context.update(extra)
         return self.render(request, "settings.html", context, staff, status)
 
@@ -524,8 +530,8 @@ class Console:
 
     def import_page(self, request: Request, staff: Staff, status: int = 200,
                     **extra: object) -> Response:
-        context = {"section": "import", "problems": None, "kind": None, "result": None,
-                   "base_counts": None, "link_counts": None}
+        context: dict[str, object] = {"section": "import", "problems": None, "kind": None,
+                                      "result": None, "base_counts": None, "link_counts": None}
         context.update(extra)
         return self.render(request, "import.html", context, staff, status)
 
@@ -582,7 +588,8 @@ class Console:
 
 # Results files: how each is read and recorded. Opinions and proposals are recorded unpublished
 # (published per class); a head's decision is published and notified at once, as on its form.
-_RESULT_FILES = {
+_RESULT_FILES: dict[str, tuple[Callable[[str], Sequence[tuple[Any, ...]]], Callable[..., object],
+                               dict[str, Any]]] = {
     "avis": (csv_input.opinion_rows, results.record, {"publish": False}),
     "propositions": (csv_input.proposal_rows, results.record_proposals, {"publish": False}),
     "decisions": (csv_input.decision_rows, results.record_decision, {}),
@@ -690,10 +697,10 @@ def _moment(moment: datetime | None, tz=None) -> str:
     return (moment.astimezone(tz) if tz else moment).strftime("%d/%m/%Y à %H:%M")
 
 
-def _windows(calendar: Calendar) -> list[dict]:
-    return [{"key": key, "label": labels.WINDOWS[key], "opens": calendar.window(key).opens,
-             "closes": calendar.window(key).closes}
-            for key in WINDOW_ORDER if calendar.window(key) is not None]
+def _windows(calendar: Calendar) -> list[dict[str, object]]:
+    return [{"key": key, "label": labels.WINDOWS[key], "opens": window.opens,
+             "closes": window.closes}
+            for key in WINDOW_ORDER if (window := calendar.window(key)) is not None]
 
 
 def _published_counts(request: Request) -> dict[str, int]:
