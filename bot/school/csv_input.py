@@ -57,7 +57,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
@@ -123,7 +123,9 @@ class Column:
 @dataclass
 class Line:
     number: int
-    values: dict[str, object]  # the columns whose value is valid
+    # The columns whose value is valid, as their parsers made them (a str, a date, a tuple of ids:
+    # each column its own type, so the records are built from them by column name).
+    values: dict[str, Any]
     ok: bool  # no problem on this line
 
 
@@ -143,7 +145,7 @@ class Table:
         self.problems.append(Problem(self.name, line, self.labels.get(column, column), message,
                                      self.positions.get(column, -1)))
 
-    def values(self, column: str) -> Iterable[tuple[Line, object]]:
+    def values(self, column: str) -> Iterable[tuple[Line, Any]]:
         return ((line, line.values[column]) for line in self.lines if column in line.values)
 
 
@@ -215,6 +217,8 @@ def _phone(text: str, today: date) -> str:
 def _french_mobile() -> re.Pattern[str]:
     # phonenumbers' own patterns for France: the general one and the mobile one.
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+    assert metadata is not None and metadata.general_desc is not None \
+        and metadata.mobile is not None  # France is in the library's metadata
     general = metadata.general_desc.national_number_pattern
     mobile = metadata.mobile.national_number_pattern
     return re.compile(rf"(?=(?:{general})$)(?:{mobile})$")
@@ -419,16 +423,16 @@ def _map_header(table: Table, header: list[str], columns: Sequence[Column]) -> d
     slots: dict[str, int] = {}
     for index, cell in enumerate(header):
         label = cell.strip()
-        column = known.get(_header_key(label))
-        if column is None:
+        name = known.get(_header_key(label))
+        if name is None:
             if label:
                 table.ignored.append(label)
-        elif column in slots:
-            table.problem(1, "", f"columns {table.labels[column]} and {label} are both {column}")
+        elif name in slots:
+            table.problem(1, "", f"columns {table.labels[name]} and {label} are both {name}")
         else:
-            slots[column] = index
-            table.labels[column] = label
-            table.positions[column] = index
+            slots[name] = index
+            table.labels[name] = label
+            table.positions[name] = index
     for column in columns:
         if column.required and column.name not in slots:
             names = ", ".join((column.name, *column.aliases))
@@ -598,9 +602,9 @@ def check_calendar(table: Table, timezones: Mapping[str, str],
             try:
                 check_order({earlier: windows[earlier], later: windows[later]})
             except DomainError:
-                line = origin.get((uai, later)) or origin[(uai, earlier)]
+                number = origin.get((uai, later)) or origin[(uai, earlier)]
                 closes = windows[earlier].closes.astimezone(ZoneInfo(timezones[uai]))
-                table.problem(line, "from" if (uai, later) in origin else "to",
+                table.problem(number, "from" if (uai, later) in origin else "to",
                               f"{later} of {uai} must open after {earlier} closes "
                               f"({closes:%Y-%m-%d %H:%M}): the windows follow one another, "
                               f"{', '.join(WINDOW_ORDER)}")
