@@ -5,7 +5,8 @@
 - `record_proposals` — the council's proposals answering the choix définitifs (step 3);
 - `record_decision` — the head of school's decision after the family disagreed;
 - `record_all` — every row of a results file, all or nothing;
-- `publish_class` — publishes what a class has recorded and not yet published.
+- `publish_class` — publishes what a class has recorded and not yet published;
+- `notify_published` — the families' notices of a publication, on the channel each guardian uses.
 
 The rules are `flows.rules.council` and `flows.rules.decisions`; a refusal is `Refused`, carrying
 the rules' keys. Recording publishes at once unless `publish=False` (the console records, then
@@ -25,18 +26,49 @@ from flows.ports import Store
 from flows.rules import council, decisions
 from flows.rules.errors import DomainError
 from flows.rules.model import (
+    AccountKind,
     Avis,
     CouncilOpinion,
     Decision,
     DecisionSource,
+    Guardian,
+    OutMessage,
     Proposal,
     Step,
     Student,
     Voie,
 )
-from flows.rules.routing import notify_published
+from flows.rules.routing import route
+from flows.texts import t
 
 from .refusals import Problem, Refused
+
+
+def channels_of(store: Store, guardian: Guardian) -> list[tuple[str, str]]:
+    """(kind, recipient) to reach a guardian: the chat they use, else the mobile by SMS."""
+    account = store.account_of(AccountKind.GUARDIAN, guardian.id)
+    chat = None
+    if account is not None and account.id is not None and account.status == "active":
+        chat = store.latest_chat(account.id)
+    routed = route(chat, guardian.mobile)
+    return [routed] if routed else []
+
+
+def notify_published(store: Store, student: Student, what: str, published_at: datetime) -> int:
+    """Queue "something is published for your child" (`what`: opinion, proposal or decision) for
+    the student's guardians; returns how many messages were queued. Each notice has a dedupe key,
+    so publishing twice does not notify twice."""
+    count = 0
+    for guardian in store.guardians_of(student.id):
+        if student.id in store.flagged_links(guardian.id):
+            continue
+        for kind, recipient in channels_of(store, guardian):
+            store.enqueue(OutMessage(
+                kind, recipient, t(f"notify.{what}", prenom=student.prenom),
+                dedupe_key=f"notify:{what}:{student.id}:{published_at.isoformat()}:{recipient}"),
+                published_at)
+            count += 1
+    return count
 
 
 def _student(store: Store, student_id: str, school: str | None) -> Student:
