@@ -646,8 +646,8 @@ async def _upload_text(upload: object) -> str | None:
     if not data or len(data) > UPLOAD_MAX_BYTES:
         return None
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+        return csv_input.decode(upload.filename or "", data)
+    except csv_input.BadFile:
         return None
 
 
