@@ -196,8 +196,7 @@ def import_base(store: SqliteStore, paths: Mapping[str, str], today: date,
     """
     if not paths:
         raise UsageError("give at least one of --schools, --students, --guardians")
-    with _without_cyclic_gc():
-        return _import_base(store, paths, today, dry_run)
+    return _import_base(store, paths, today, dry_run)
 
 
 @contextmanager
@@ -237,6 +236,12 @@ def import_decoded(store: SqliteStore, files: Mapping[str, tuple[str, str]], tod
     `scope`, when given, lists what falls outside the caller's reach (the console: one school); it
     runs in the same transaction, after the lines' own checks. Raises `Refused` with every problem.
     """
+    with _without_cyclic_gc():
+        return _import_decoded(store, files, today, dry_run, scope)
+
+
+def _import_decoded(store: SqliteStore, files: Mapping[str, tuple[str, str]], today: date,
+                    dry_run: bool, scope: ScopeCheck | None) -> ImportResult:
     base = csv_input.parse_base(files, today)
     # The students' schools and the guardians' students are looked up in the database too.
     tables = set(files) | ({"schools"} if "students" in files else set()) \
