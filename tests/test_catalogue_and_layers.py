@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOWS = sorted((ROOT / "flows").rglob("*.py"))
 KEY_CALLS = re.compile(
     r"""\b(?:t|notice|say|has|DomainError)\(\s*["']([a-z_]+\.[a-z_.0-9]+|[a-z_]+)["']"""
-    r"""|_b\(\s*"[^"]*",\s*"([a-z_.]+)\"""")
+    r"""|_b\(\s*(?:ctx,\s*)?"[^"]*",\s*"([a-z_.]+)\"""")
 
 
 def referenced_keys() -> set[str]:

@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.channels.sms.channel import CHANNEL, SmsChannel, choose, keyword, words
+from bot.channels.sms.channel import CHANNEL, SmsChannel
 from bot.channels.sms.segments import count
 from bot.runtime import reminders as planner
 from bot.school import results as council
+from flows.options import words
 from flows.rules.model import DecisionSource, Step, Voie
+from flows.sessions import choose, keyword
 from flows.texts import t
 
 from .sms_support import CLAIRE_PHONE, KARIM_PHONE, STRANGER_PHONE, THI_PHONE, DirectPhone, new_sid
