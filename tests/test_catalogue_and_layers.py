@@ -91,3 +91,29 @@ def test_no_family_text_inline_in_the_rule_core(path):
               if isinstance(node, ast.Constant) and isinstance(node.value, str)
               and id(node) not in docstrings and _has_french_letters(node.value)]
     assert inline == []
+
+
+# ---- texts by key, profile, language and count ---------------------------------------------------
+
+def test_a_profile_tries_its_variant_first_then_the_message():
+    from flows.texts import SMS_PROFILE, Texts, t
+    sms = Texts(profile=SMS_PROFILE)
+    assert sms("who") == t("sms.who") != t("who")
+    assert sms("act.prenom") == t("act.prenom")  # no variant: the message itself
+    assert Texts()("who") == t("who")
+    assert sms.alternatives(t("sms.btn.back_home")) == {t("sms.btn.back_home"), t("btn.back_home")}
+    assert sms.alternatives(t("btn.back_home")) == {t("sms.btn.back_home"), t("btn.back_home")}
+
+
+def test_every_language_falls_back_to_french_until_it_has_a_catalogue():
+    from flows.texts import Texts, language_of, t
+    assert [language_of(code) for code in ("fr", "fr-CA", "en", "pt_BR", None, "")] == ["fr"] * 6
+    assert Texts(language_of("en"))("who") == t("who")
+
+
+def test_counted_messages_take_the_plural_form_of_their_count():
+    from flows.texts import t
+    assert t("code.wait", seconds=1).endswith("dans 1 seconde.")
+    assert t("code.wait", seconds=45).endswith("dans 45 secondes.")
+    assert t("sms.code.wait", seconds=1).endswith("dans 1 seconde.")
+    assert catalogue()["code.wait"].endswith("{seconds} secondes.")

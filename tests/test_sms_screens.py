@@ -9,9 +9,9 @@ file (the recap after validation, the council's opinion) in two. Every answer me
 
 from __future__ import annotations
 
-import pytest
-
 from dataclasses import replace
+
+import pytest
 
 from bot.channels.sms.render import label, render, sms_text
 from bot.channels.sms.segments import count
