@@ -56,11 +56,12 @@ def _load(language: str) -> Catalogue:
     simple: dict[str, str] = {}
     plurals: dict[str, Plural] = {}
     for message in po:
-        if isinstance(message.id, tuple) and all(message.string):
-            key, counts = message.id
-            plurals[key] = Plural(counts, tuple(message.string), form_of)
-        elif isinstance(message.id, str) and message.id and message.string:
-            simple[message.id] = message.string
+        ids, strings = message.id, message.string
+        if isinstance(ids, tuple) and isinstance(strings, tuple | list) and all(strings):
+            key, counts = ids
+            plurals[key] = Plural(counts, tuple(strings), form_of)
+        elif isinstance(ids, str) and ids and isinstance(strings, str) and strings:
+            simple[ids] = strings
     return Catalogue(simple, plurals)
 
 

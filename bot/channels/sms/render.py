@@ -182,13 +182,13 @@ def split(text: str, separators: Sequence[str] = ("\n\n", "\n", " ")) -> list[st
     if _fits(text):
         return [text]
     if not separators:
-        parts, current = [], ""
+        parts, chunk = [], ""
         for char in text:
-            if current and not _fits(current + char):
-                parts.append(current)
-                current = ""
-            current += char
-        return [*parts, current] if current else parts
+            if chunk and not _fits(chunk + char):
+                parts.append(chunk)
+                chunk = ""
+            chunk += char
+        return [*parts, chunk] if chunk else parts
     separator, finer = separators[0], separators[1:]
     out: list[str] = []
     current: str | None = None
