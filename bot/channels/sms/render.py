@@ -200,7 +200,7 @@ def split(text: str, separators: Sequence[str] = ("\n\n", "\n", " ")) -> list[st
             out += first
             continue
         candidate = piece if current is None else current + separator + piece
-        if _fits(candidate):
+        if current is None or _fits(candidate):  # a piece that fits alone starts a part
             current = candidate
         else:
             out.append(current)
