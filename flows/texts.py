@@ -12,7 +12,7 @@ from __future__ import annotations
 import gettext
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -65,6 +65,7 @@ def _load(language: str) -> Catalogue:
     return Catalogue(simple, plurals)
 
 
+@lru_cache(maxsize=256)  # a few codes in practice; bounded, since they come from the outside
 def language_of(code: str | None) -> str:
     """The catalogue for a channel's language code ("fr", "fr-CA", "en"): French when none fits."""
     base = (code or DEFAULT_LANGUAGE).split("-")[0].split("_")[0].lower()
