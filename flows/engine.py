@@ -38,7 +38,7 @@ from .ports import Hasher, Store
 from .rules.accounts import IDLE_TIMEOUT
 from .rules.identity import fold, new_code
 from .rules.model import Conversation
-from .sessions import ANSWER, policy_of, takes_text
+from .sessions import ANSWER, SHOW, ChannelPolicy, policy_of, takes_text
 from .texts import Texts, language_of, t
 
 MAX_INPUT_LENGTH = 1000
@@ -137,29 +137,31 @@ class Engine:
             if inbound.message_id is not None and not self.store.first_delivery(
                     inbound.channel, inbound.message_id, now):
                 return []  # a redelivered update has no second effect
-            early = policy.screen_out(self.store, inbound, now)
-            if early is not None:
-                if within is not None and early:
-                    within(early)
-                return early
-            stored = self.store.conversation(inbound.channel, inbound.address)
-            conv = stored or Conversation(inbound.channel, inbound.address)
-            inbound = policy.read(inbound, stored)
-            ctx = Ctx(self.store, now, conv, inbound, Secrets(results),
-                      account_id=self.store.bound_account(inbound.channel, inbound.address),
-                      t=Texts(language_of(inbound.language), inbound.profile))
-            bound_before, state_before = ctx.account_id, conv.state
-            opening = ANSWER if show_only else policy.open(ctx, stored)
-            if self._session_is_valid(ctx) and not show_only and opening == ANSWER:
-                self._dispatch(ctx)
-            reply = self._render(ctx, inbound, state_before)
-            if not show_only:
-                policy.close(ctx, bound_before, opening)
-            conv.updated_at = now
-            self.store.save_conversation(conv)
-            if within is not None:
-                within([reply])
-        return [reply]
+            replies = policy.screen_out(self.store, inbound, now)
+            if replies is None:
+                replies = [self._converse(policy, inbound, results, show_only, now)]
+            if within is not None and replies:
+                within(replies)
+        return replies
+
+    def _converse(self, policy: ChannelPolicy, inbound: Inbound, results: dict[tuple, object],
+                  show_only: bool, now: datetime) -> Reply:
+        """The dialogue part of an event, inside its transaction: the reply it shows."""
+        stored = self.store.conversation(inbound.channel, inbound.address)
+        conv = stored or Conversation(inbound.channel, inbound.address)
+        inbound = policy.read(inbound, stored)
+        ctx = Ctx(self.store, now, conv, inbound, Secrets(results),
+                  account_id=self.store.bound_account(inbound.channel, inbound.address),
+                  t=Texts(language_of(inbound.language), inbound.profile))
+        bound_before, state_before = ctx.account_id, conv.state
+        opening = SHOW if show_only else policy.open(ctx, stored)
+        if self._session_is_valid(ctx) and opening == ANSWER:
+            self._dispatch(ctx)
+        reply = self._render(ctx, inbound, state_before)
+        policy.close(ctx, bound_before, opening)
+        conv.updated_at = now
+        self.store.save_conversation(conv)
+        return reply
 
     def _session_is_valid(self, ctx: Ctx) -> bool:
         """End an idle session; send a conversation whose binding is gone back to the welcome."""
