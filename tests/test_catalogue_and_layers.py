@@ -117,3 +117,20 @@ def test_counted_messages_take_the_plural_form_of_their_count():
     assert t("code.wait", seconds=45).endswith("dans 45 secondes.")
     assert t("sms.code.wait", seconds=1).endswith("dans 1 seconde.")
     assert catalogue()["code.wait"].endswith("{seconds} secondes.")
+
+
+CHANNEL_MODULES = sorted((ROOT / "bot" / "channels").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", CHANNEL_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_channels_see_only_the_engine_s_boundary(path):
+    """A channel translates its wire format to an `Inbound` and a `Reply` back: it does not reach
+    into the dialogues, the session policies or a conversation's data."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules = {node.module for node in ast.walk(tree)
+               if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module}
+    inside = {m for m in modules if m.startswith(("flows.dialogue", "flows.sessions"))}
+    private = [node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+               and node.attr in {"data", "conversation", "_locks", "end_idle_sessions"}
+               and not (isinstance(node.value, ast.Name) and node.value.id in {"b", "button"})]
+    assert inside == set() and private == []
