@@ -5,6 +5,10 @@ and effects (outbox, audit) in one transaction, and only then returns the replie
 confirmed that is not saved. Events of one conversation run in order; events of different
 conversations interleave only at `await` points, never inside a transaction. Slow hashing runs in
 a thread pool, so one family's password never holds up another family's chat.
+
+Each channel's session policy (`flows/sessions.py`: SMS's STOP, unknown numbers, answers by
+number or words, kept binding and resume) runs inside the same transaction, so a channel only
+translates its wire format to an `Inbound` and the `Reply` back, and reads nothing else.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import unicodedata
-from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
@@ -30,11 +33,13 @@ from .dialogue.machine import (
     TRIGGERS,
 )
 from .exchange import Button, Inbound, Reply
+from .ordering import KeyedLock
 from .ports import Hasher, Store
 from .rules.accounts import IDLE_TIMEOUT
 from .rules.identity import fold, new_code
 from .rules.model import Conversation
-from .texts import t
+from .sessions import ANSWER, SHOW, ChannelPolicy, policy_of, takes_text
+from .texts import Texts, language_of, t
 
 MAX_INPUT_LENGTH = 1000
 log = logging.getLogger(__name__)
@@ -61,8 +66,7 @@ class Engine:
         self.executor = executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="hashing")
         self.internal_errors = 0  # events answered with the generic error (a bug); tests watch it
         self.slow_events = 0  # events that needed a password or code hash
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
-        self._users: dict[tuple[str, str], int] = defaultdict(int)
+        self._locks = KeyedLock()
 
     async def handle(self, inbound: Inbound, show_only: bool = False,
                      within: Within | None = None) -> list[Reply]:
@@ -72,17 +76,8 @@ class Engine:
         channel whose replies leave through the outbox (SMS) queues them there, so the reply is
         committed with the state it shows, or not at all.
         """
-        key = (inbound.channel, inbound.address)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] += 1
-        try:
-            async with lock:
-                return await self._handle_in_order(inbound, show_only, within)
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key]
-                del self._locks[key]
+        async with self._locks.hold((inbound.channel, inbound.address)):
+            return await self._handle_in_order(inbound, show_only, within)
 
     async def _handle_in_order(self, inbound: Inbound, show_only: bool,
                                within: Within | None) -> list[Reply]:
@@ -106,9 +101,11 @@ class Engine:
             return await loop.run_in_executor(self.executor, self.hasher.hash, key[1])
         return await loop.run_in_executor(self.executor, self.hasher.verify, key[1], key[2])
 
-    async def show(self, channel: str, address: str, within: Within | None = None) -> list[Reply]:
+    async def show(self, channel: str, address: str, within: Within | None = None,
+                   profile: str | None = None) -> list[Reply]:
         """The conversation's current screen, without any input (a channel opening a session)."""
-        return await self.handle(Inbound(channel, address), show_only=True, within=within)
+        return await self.handle(Inbound(channel, address, profile=profile), show_only=True,
+                                 within=within)
 
     def _process(self, inbound: Inbound, results: dict[tuple, object],
                  show_only: bool = False, within: Within | None = None) -> list[Reply]:
@@ -119,28 +116,52 @@ class Engine:
         except Exception:  # a bug must not crash the bot nor half-save anything
             self.internal_errors += 1
             log.exception("internal error while handling an event (channel %s)", inbound.channel)
-            return [Reply(t("error.internal"))]
+            replies = [Reply(t("error.internal"))]
+            if within is not None:
+                self._apologise(within, replies)
+            return replies
+
+    def _apologise(self, within: Within, replies: list[Reply]) -> None:
+        """The event was rolled back; its apology still goes out where the channel queues it."""
+        try:
+            with self.store.transaction():
+                within(replies)
+        except Exception:  # the failure that broke the event may break this too
+            log.exception("the apology for an internal error could not be queued either")
 
     def _run(self, inbound: Inbound, results: dict[tuple, object],
              show_only: bool, within: Within | None = None) -> list[Reply]:
         now = self.clock()
+        policy = policy_of(inbound.channel)
         with self.store.transaction():
             if inbound.message_id is not None and not self.store.first_delivery(
                     inbound.channel, inbound.message_id, now):
                 return []  # a redelivered update has no second effect
-            conv = self.store.conversation(inbound.channel, inbound.address) or Conversation(
-                inbound.channel, inbound.address)
-            ctx = Ctx(self.store, now, conv, inbound, Secrets(results),
-                      account_id=self.store.bound_account(inbound.channel, inbound.address))
-            state_before = conv.state
-            if self._session_is_valid(ctx) and not show_only:
-                self._dispatch(ctx)
-            reply = self._render(ctx, inbound, state_before)
-            conv.updated_at = now
-            self.store.save_conversation(conv)
-            if within is not None:
-                within([reply])
-        return [reply]
+            replies = policy.screen_out(self.store, inbound, now)
+            if replies is None:
+                replies = [self._converse(policy, inbound, results, show_only, now)]
+            if within is not None and replies:
+                within(replies)
+        return replies
+
+    def _converse(self, policy: ChannelPolicy, inbound: Inbound, results: dict[tuple, object],
+                  show_only: bool, now: datetime) -> Reply:
+        """The dialogue part of an event, inside its transaction: the reply it shows."""
+        stored = self.store.conversation(inbound.channel, inbound.address)
+        conv = stored or Conversation(inbound.channel, inbound.address)
+        inbound = policy.read(inbound, stored)
+        ctx = Ctx(self.store, now, conv, inbound, Secrets(results),
+                  account_id=self.store.bound_account(inbound.channel, inbound.address),
+                  t=Texts(language_of(inbound.language), inbound.profile))
+        bound_before, state_before = ctx.account_id, conv.state
+        opening = SHOW if show_only else policy.open(ctx, stored)
+        if self._session_is_valid(ctx) and opening == ANSWER:
+            self._dispatch(ctx)
+        reply = self._render(ctx, inbound, state_before)
+        policy.close(ctx, bound_before, opening)
+        conv.updated_at = now
+        self.store.save_conversation(conv)
+        return reply
 
     def _session_is_valid(self, ctx: Ctx) -> bool:
         """End an idle session; send a conversation whose binding is gone back to the welcome."""
@@ -213,7 +234,7 @@ class Engine:
 
     def _render(self, ctx: Ctx, inbound: Inbound, state_before: str) -> Reply:
         text, rows = SCREENS[ctx.conv.state](ctx)
-        notices = [t(key, **params) for key, params in ctx.notices]
+        notices = [ctx.t(key, **params) for key, params in ctx.notices]
         seq = ctx.data.get("seq", 0) + 1
         ctx.data["seq"] = seq
         buttons = tuple(tuple(Button(label, f"{seq:x}.{action}") for action, label in row)
@@ -227,6 +248,7 @@ class Engine:
             replace_last=inbound.choice is not None and not ctx.stale_choice,
             forget_inbound=state_before in SECRET_STATES and inbound.text is not None,
             ask_contact=ctx.conv.state in CONTACT_STATES,
+            takes_text=takes_text(ctx.conv.state),
         )
 
     def end_idle_sessions(self) -> int:

@@ -16,6 +16,8 @@ class Inbound:
     message_id: str | None = None  # the channel's id of the update, to drop redeliveries
     contact_phone: str | None = None  # a phone number shared by the channel (own contact only)
     media: str | None = None  # what the bot cannot read: "unsupported", "foreign_contact", "edited"
+    language: str | None = None  # the person's language as the channel knows it ("fr", "en-GB")
+    profile: str | None = None  # the channel's text variants ("sms": shorter texts), if any
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Reply:
     replace_last: bool = False
     forget_inbound: bool = False
     ask_contact: bool = False  # the screen asks for the person's own mobile number
+    takes_text: bool = False  # the screen reads free text (its options are a way out, not the answer)
 
     @property
     def flat_buttons(self) -> list[Button]:

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOWS = sorted((ROOT / "flows").rglob("*.py"))
 KEY_CALLS = re.compile(
     r"""\b(?:t|notice|say|has|DomainError)\(\s*["']([a-z_]+\.[a-z_.0-9]+|[a-z_]+)["']"""
-    r"""|_b\(\s*"[^"]*",\s*"([a-z_.]+)\"""")
+    r"""|_b\(\s*(?:ctx,\s*)?"[^"]*",\s*"([a-z_.]+)\"""")
 
 
 def referenced_keys() -> set[str]:
@@ -91,3 +91,46 @@ def test_no_family_text_inline_in_the_rule_core(path):
               if isinstance(node, ast.Constant) and isinstance(node.value, str)
               and id(node) not in docstrings and _has_french_letters(node.value)]
     assert inline == []
+
+
+# ---- texts by key, profile, language and count ---------------------------------------------------
+
+def test_a_profile_tries_its_variant_first_then_the_message():
+    from flows.texts import SMS_PROFILE, Texts, t
+    sms = Texts(profile=SMS_PROFILE)
+    assert sms("who") == t("sms.who") != t("who")
+    assert sms("act.prenom") == t("act.prenom")  # no variant: the message itself
+    assert Texts()("who") == t("who")
+    assert sms.alternatives(t("sms.btn.back_home")) == {t("sms.btn.back_home"), t("btn.back_home")}
+    assert sms.alternatives(t("btn.back_home")) == {t("sms.btn.back_home"), t("btn.back_home")}
+
+
+def test_every_language_falls_back_to_french_until_it_has_a_catalogue():
+    from flows.texts import Texts, language_of, t
+    assert [language_of(code) for code in ("fr", "fr-CA", "en", "pt_BR", None, "")] == ["fr"] * 6
+    assert Texts(language_of("en"))("who") == t("who")
+
+
+def test_counted_messages_take_the_plural_form_of_their_count():
+    from flows.texts import t
+    assert t("code.wait", seconds=1).endswith("dans 1 seconde.")
+    assert t("code.wait", seconds=45).endswith("dans 45 secondes.")
+    assert t("sms.code.wait", seconds=1).endswith("dans 1 seconde.")
+    assert catalogue()["code.wait"].endswith("{seconds} secondes.")
+
+
+CHANNEL_MODULES = sorted((ROOT / "bot" / "channels").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", CHANNEL_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_channels_see_only_the_engine_s_boundary(path):
+    """A channel translates its wire format to an `Inbound` and a `Reply` back: it does not reach
+    into the dialogues, the session policies or a conversation's data."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules = {node.module for node in ast.walk(tree)
+               if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module}
+    inside = {m for m in modules if m.startswith(("flows.dialogue", "flows.sessions"))}
+    private = [node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+               and node.attr in {"data", "conversation", "_locks", "end_idle_sessions"}
+               and not (isinstance(node.value, ast.Name) and node.value.id in {"b", "button"})]
+    assert inside == set() and private == []

@@ -105,3 +105,24 @@ async def test_effects_queued_within_the_event_commit_with_it_or_not_at_all(engi
                                 message_id="2"), within=broken)
     assert store.conversation("test", "a").state == state  # the press was rolled back
     assert len(store.outbox()) == 1 and engine.internal_errors == 1
+
+
+async def test_one_key_s_holders_run_in_arrival_order_and_other_keys_alongside():
+    from flows.ordering import KeyedLock
+    locks, order = KeyedLock(), []
+    release = asyncio.Event()
+
+    async def hold(key: str, name: str, wait: bool = False) -> None:
+        async with locks.hold(key):
+            order.append(f"{name} in")
+            if wait:
+                await release.wait()
+            order.append(f"{name} out")
+
+    first = asyncio.create_task(hold("a", "a1", wait=True))
+    rest = [asyncio.create_task(hold("a", "a2")), asyncio.create_task(hold("b", "b1"))]
+    await asyncio.sleep(0)
+    assert order == ["a1 in", "b1 in", "b1 out"] and len(locks) == 1  # "b" ran; "a2" waits
+    release.set()
+    await asyncio.gather(first, *rest)
+    assert order[3:] == ["a1 out", "a2 in", "a2 out"] and len(locks) == 0  # keys not kept

@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.channels.sms.channel import CHANNEL, SmsChannel, choose, keyword, words
+from bot.channels.sms.channel import CHANNEL, SmsChannel
 from bot.channels.sms.segments import count
 from bot.runtime import reminders as planner
+from flows.options import words
 from flows.rules.model import DecisionSource, Step, Voie
 from flows.school import results as council
+from flows.sessions import choose, keyword
 from flows.texts import t
 
 from .sms_support import CLAIRE_PHONE, KARIM_PHONE, STRANGER_PHONE, THI_PHONE, DirectPhone, new_sid
@@ -370,3 +372,29 @@ async def test_the_head_s_decision_and_the_appeal_by_sms(channel, claire, store,
         answers += await claire.send(text)
     assert "commission d'appel" in "\n".join(answers[-2:])
     assert fits(answers), [a for a in answers if not fits([a])]
+
+
+# ---- one event, one transaction ----------------------------------------------------------------
+
+def count_transactions(store, monkeypatch) -> list[bool]:
+    """Record each `store.transaction()` entered from now on (True: an outer one, committed alone)."""
+    entered: list[bool] = []
+    original = store.transaction
+
+    def counted():
+        entered.append(not store.conn.in_transaction)
+        return original()
+
+    monkeypatch.setattr(store, "transaction", counted)
+    return entered
+
+
+@pytest.mark.parametrize("reply", ["twiml", "outbox"])
+async def test_resuming_a_kept_session_is_one_transaction(engine, store, clock, monkeypatch, reply):
+    await claire_at_menu(DirectPhone(SmsChannel(engine, store, clock, reply="twiml"), CLAIRE_PHONE))
+    claire = DirectPhone(SmsChannel(engine, store, clock, reply=reply), CLAIRE_PHONE)
+    clock.advance(minutes=31)  # the session ended: the number stays bound
+    entered = count_transactions(store, monkeypatch)
+    await claire.send("2")
+    assert store.conversation(CHANNEL, CLAIRE_PHONE).state == "menu"
+    assert entered == [True]  # the dedup, the idle end, the resume and the answer in one

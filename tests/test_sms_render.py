@@ -7,11 +7,12 @@ import string
 
 import pytest
 
-from bot.channels.options import by_number, french_list, numbered
+from bot.channels.options import french_list, numbered
 from bot.channels.sms import render as sms
 from bot.channels.sms.segments import count
 from flows.exchange import Button, Reply
-from flows.texts import catalogue, t
+from flows.options import by_number
+from flows.texts import SMS_PROFILE, Texts, catalogue, t
 
 
 def fields(template: str) -> set[str]:
@@ -133,6 +134,7 @@ def _reply(text: str, *labels: str) -> Reply:
 
 
 def test_a_screen_with_options():
+    t = Texts(profile=SMS_PROFILE)  # the dialogues' replies to SMS are in the SMS profile
     assert sms.render(_reply(t("who"), t("btn.i_am_guardian"), t("btn.i_am_student"), t("btn.back"))) == [
         "Vous n'avez pas encore de compte ÉduConnect.\n1 Je suis représentant légal\n"
         "2 Je suis élève\n3 Retour\nRépondez 1, 2 ou 3"]

@@ -255,3 +255,14 @@ async def test_each_chat_in_order_chats_concurrently(double, tmp_path, transport
             for answer, fragment in zip(answers, expected, strict=True):
                 assert fragment in answer
     double.assert_no_violations()
+
+
+def test_the_person_s_language_reaches_the_engine():
+    from bot.channels.telegram.channel import parse
+    sender = {"id": 7, "language_code": "en"}
+    chat = {"id": 7, "type": "private"}
+    message = parse({"update_id": 1, "message": {"message_id": 3, "chat": chat, "from": sender,
+                                                 "text": "/start"}})
+    pressed = parse({"update_id": 2, "callback_query": {
+        "id": "q", "from": sender, "data": "1.x", "message": {"message_id": 4, "chat": chat}}})
+    assert message.inbound.language == pressed.inbound.language == "en"

@@ -1,27 +1,15 @@
-"""Buttons as numbered options, for the channels that have no buttons (the terminal, SMS).
+"""Buttons shown as numbered options, for the channels that have no buttons (the terminal, SMS).
 
 A screen's buttons are shown as numbered lines; the person answers with a number, which picks the
-button of that rank on the last screen shown. The French list wording of the numbers ("1 ou 2",
-"1, 2 ou 3") is here too.
+button of that rank on the last screen shown (read by `flows.options`, the one way for every
+channel). The French list wording of the numbers ("1 ou 2", "1, 2 ou 3") is here too.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from flows.texts import t
-
-_NUMBER = re.compile(r"\s*(\d{1,3})\s*[.)]?\s*")
-
-
-def by_number(text: str, count: int) -> int | None:
-    """The 0-based index of the option `text` names by its number ("2", " 2 ", "2."), if any."""
-    match = _NUMBER.fullmatch(text)
-    if match is None:
-        return None
-    number = int(match.group(1))
-    return number - 1 if 1 <= number <= count else None
 
 
 def numbered(labels: Sequence[str]) -> list[str]:

@@ -16,9 +16,9 @@ from typing import TextIO
 
 from flows.engine import Engine
 from flows.exchange import Inbound, Reply
+from flows.options import by_number
 
 from ..sending.sender import OutboxSender
-from . import options
 
 CHANNEL = "terminal"
 
@@ -52,7 +52,7 @@ class TerminalChat:
     def inbound(self, line: str) -> Inbound:
         """A number picks a button of the last screen; anything else is sent as typed."""
         text = line.rstrip("\r\n")
-        index = options.by_number(text, len(self.buttons))
+        index = by_number(text, len(self.buttons))
         if index is not None:
             return Inbound(CHANNEL, self.address, choice=self.buttons[index][0])
         return Inbound(CHANNEL, self.address, text=text)

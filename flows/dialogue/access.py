@@ -43,8 +43,8 @@ def school_contact(ctx: Ctx, students: list[Student]) -> dict:
     """The contact of the school of the first of `students`, for "contactez l'établissement"."""
     school = ctx.store.school(students[0].uai) if students else None
     if school is None:
-        return {"contact": t("contact.unknown")}
-    return {"contact": t("contact.line", name=school.name, phone=school.phone,
+        return {"contact": ctx.t("contact.unknown")}
+    return {"contact": ctx.t("contact.line", name=school.name, phone=school.phone,
                          email=school.email)}
 
 
@@ -250,7 +250,7 @@ def _reserve_identifier(ctx: Ctx) -> None:
 def take_password(ctx: Ctx) -> str:
     problems = password_problems(ctx.text)
     if problems:
-        ctx.notice("password.weak", rules="\n".join("• " + t(key) for key in problems))
+        ctx.notice("password.weak", rules="\n".join("• " + ctx.t(key) for key in problems))
         return "retry"
     ctx.data["act"]["pw_hash"] = ctx.secrets.hash(ctx.text)
     return "ok"

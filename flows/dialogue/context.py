@@ -15,6 +15,7 @@ from ..exchange import Inbound
 from ..ports import Store
 from ..rules.calendar import Calendar
 from ..rules.model import Account, AccountKind, Conversation, OutMessage, Student
+from ..texts import Texts
 
 
 class NeedsWork(Exception):  # noqa: N818 - a signal to the engine, not an error
@@ -60,6 +61,7 @@ class Ctx:
     notices: list[tuple[str, dict]] = field(default_factory=list)
     account_id: int | None = None
     stale_choice: bool = False  # the pressed button was not on the current screen
+    t: Texts = field(default_factory=Texts)  # texts in the event's language and profile
     _calendars: dict[str, Calendar] = field(default_factory=dict)
 
     @property

@@ -11,7 +11,6 @@ from ..rules.decisions import appeal_deadline, disagrees
 from ..rules.identity import format_mobile
 from ..rules.model import AccountKind, Step, Voie
 from ..rules.standing import Progress, pending
-from ..texts import t
 from . import orientation as ori
 from . import proposal as prop
 from .access import birth_child
@@ -22,81 +21,82 @@ Rows = list[list[tuple[str, str]]]
 Screen = tuple[str, Rows]
 
 
-def _b(action: str, key: str, **params: object) -> list[tuple[str, str]]:
-    return [(action, t(key, **params))]
+def _b(ctx: Ctx, action: str, key: str, **params: object) -> list[tuple[str, str]]:
+    return [(action, ctx.t(key, **params))]
 
 
-BACK_TO_WELCOME = _b("cancel", "btn.cancel")
+def _back_to_welcome(ctx: Ctx) -> list[tuple[str, str]]:
+    return _b(ctx, "cancel", "btn.cancel")
 
 
 # ---- anonymous ---------------------------------------------------------------------------------
 
 def welcome(ctx: Ctx) -> Screen:
-    return t("welcome"), [_b("login", "btn.have_account"), _b("noaccount", "btn.no_account")]
+    return ctx.t("welcome"), [_b(ctx, "login", "btn.have_account"), _b(ctx, "noaccount", "btn.no_account")]
 
 
 def who(ctx: Ctx) -> Screen:
-    return t("who"), [_b("guardian", "btn.i_am_guardian"), _b("student", "btn.i_am_student"),
-                      _b("back", "btn.back")]
+    return ctx.t("who"), [_b(ctx, "guardian", "btn.i_am_guardian"), _b(ctx, "student", "btn.i_am_student"),
+                      _b(ctx, "back", "btn.back")]
 
 
 def rl_intro(ctx: Ctx) -> Screen:
-    return t("rl_intro"), [_b("sms", "btn.activate_sms"), _b("nophone", "btn.no_phone"),
-                           _b("back", "btn.back")]
+    return ctx.t("rl_intro"), [_b(ctx, "sms", "btn.activate_sms"), _b(ctx, "nophone", "btn.no_phone"),
+                           _b(ctx, "back", "btn.back")]
 
 
 def nophone_intro(ctx: Ctx) -> Screen:
-    return t("nophone_intro"), [_b("temp", "btn.have_temp"), _b("back", "btn.back")]
+    return ctx.t("nophone_intro"), [_b(ctx, "temp", "btn.have_temp"), _b(ctx, "back", "btn.back")]
 
 
 def student_intro(ctx: Ctx) -> Screen:
-    return t("student_intro"), [_b("temp", "btn.have_temp"), _b("back", "btn.back")]
+    return ctx.t("student_intro"), [_b(ctx, "temp", "btn.have_temp"), _b(ctx, "back", "btn.back")]
 
 
 def act_nom(ctx: Ctx) -> Screen:
-    return t("act.nom"), [BACK_TO_WELCOME]
+    return ctx.t("act.nom"), [_back_to_welcome(ctx)]
 
 
 def act_prenom(ctx: Ctx) -> Screen:
-    return t("act.prenom"), [BACK_TO_WELCOME]
+    return ctx.t("act.prenom"), [_back_to_welcome(ctx)]
 
 
 def act_mobile(ctx: Ctx) -> Screen:
-    return t("act.mobile"), [BACK_TO_WELCOME]
+    return ctx.t("act.mobile"), [_back_to_welcome(ctx)]
 
 
 def act_code(ctx: Ctx) -> Screen:
-    return (t("act.code", masked=ctx.data.get("act", {}).get("masked", "")),
-            [_b("resend", "btn.resend_code"), BACK_TO_WELCOME])
+    return (ctx.t("act.code", masked=ctx.data.get("act", {}).get("masked", "")),
+            [_b(ctx, "resend", "btn.resend_code"), _back_to_welcome(ctx)])
 
 
 def act_birth(ctx: Ctx) -> Screen:
     act = ctx.data.get("act", {})
     child = birth_child(ctx)
-    header = t("act.birth.header") + "\n\n" if act.get("idx", 0) == 0 else ""
-    text = header + t("act.birth", prenom=child.prenom if child else "",
+    header = ctx.t("act.birth.header") + "\n\n" if act.get("idx", 0) == 0 else ""
+    text = header + ctx.t("act.birth", prenom=child.prenom if child else "",
                       n=act.get("idx", 0) + 1, total=len(act.get("children", [])))
-    return text, [_b("notrl", "btn.not_guardian"), BACK_TO_WELCOME]
+    return text, [_b(ctx, "notrl", "btn.not_guardian"), _back_to_welcome(ctx)]
 
 
 def act_password(ctx: Ctx) -> Screen:
     act = ctx.data.get("act", {})
-    text = t("act.password")
+    text = ctx.t("act.password")
     if act.get("mode") == "sms":
-        text = t("act.identifier", identifier=act.get("identifier", "")) + "\n\n" + text
-    return text, [BACK_TO_WELCOME]
+        text = ctx.t("act.identifier", identifier=act.get("identifier", "")) + "\n\n" + text
+    return text, [_back_to_welcome(ctx)]
 
 
 def act_password2(ctx: Ctx) -> Screen:
-    return t("act.password2"), [BACK_TO_WELCOME]
+    return ctx.t("act.password2"), [_back_to_welcome(ctx)]
 
 
 def login_id(ctx: Ctx) -> Screen:
-    return t("login.id"), [_b("back", "btn.back")]
+    return ctx.t("login.id"), [_b(ctx, "back", "btn.back")]
 
 
 def login_pw(ctx: Ctx) -> Screen:
-    return t("login.pw"), [_b("back", "btn.back")]
+    return ctx.t("login.pw"), [_b(ctx, "back", "btn.back")]
 
 
 # ---- services ----------------------------------------------------------------------------------
@@ -114,10 +114,10 @@ def _who_am_i(ctx: Ctx) -> tuple[str, str]:
 
 def menu(ctx: Ctx) -> Screen:
     prenom, nom = _who_am_i(ctx)
-    return t("menu", prenom=prenom, nom=nom), [
-        _b("orientation", "btn.orientation"), _b("account", "btn.account"),
-        _b("contact", "btn.contact"), _b("affectation", "btn.affectation"),
-        _b("fiche", "btn.fiche"), _b("logout", "btn.logout")]
+    return ctx.t("menu", prenom=prenom, nom=nom), [
+        _b(ctx, "orientation", "btn.orientation"), _b(ctx, "account", "btn.account"),
+        _b(ctx, "contact", "btn.contact"), _b(ctx, "affectation", "btn.affectation"),
+        _b(ctx, "fiche", "btn.fiche"), _b(ctx, "logout", "btn.logout")]
 
 
 def account(ctx: Ctx) -> Screen:
@@ -126,10 +126,10 @@ def account(ctx: Ctx) -> Screen:
     if acc is not None and acc.kind is AccountKind.GUARDIAN:
         guardian = ctx.store.guardian(acc.person_id)
         email, phone = guardian.email, guardian.mobile
-    text = t("account", identifier=acc.identifier if acc else "",
-             email=email or t("account.none"),
-             phone=format_mobile(phone) if phone else t("account.none"))
-    return text, [_b("logout", "btn.logout"), _b("back", "btn.back_menu")]
+    text = ctx.t("account", identifier=acc.identifier if acc else "",
+             email=email or ctx.t("account.none"),
+             phone=format_mobile(phone) if phone else ctx.t("account.none"))
+    return text, [_b(ctx, "logout", "btn.logout"), _b(ctx, "back", "btn.back_menu")]
 
 
 def contact(ctx: Ctx) -> Screen:
@@ -137,16 +137,16 @@ def contact(ctx: Ctx) -> Screen:
     for uai in dict.fromkeys(s.uai for s in ctx.children()):
         school = ctx.store.school(uai)
         if school:
-            lines.append(t("contact.line", name=school.name, phone=school.phone,
+            lines.append(ctx.t("contact.line", name=school.name, phone=school.phone,
                            email=school.email))
-    return t("contact", schools="\n".join(lines) or t("contact.unknown")), [
-        _b("back", "btn.back_menu")]
+    return ctx.t("contact", schools="\n".join(lines) or ctx.t("contact.unknown")), [
+        _b(ctx, "back", "btn.back_menu")]
 
 
 def child(ctx: Ctx) -> Screen:
-    rows = [[(f"child:{i}", t("child.label", prenom=s.prenom, nom=s.nom, classe=s.class_name))]
+    rows = [[(f"child:{i}", ctx.t("child.label", prenom=s.prenom, nom=s.nom, classe=s.class_name))]
             for i, s in enumerate(ctx.concerned_children())]
-    return t("child.pick"), [*rows, _b("back", "btn.back_menu")]
+    return ctx.t("child.pick"), [*rows, _b(ctx, "back", "btn.back_menu")]
 
 
 # ---- orientation home --------------------------------------------------------------------------
@@ -156,7 +156,7 @@ def _window_line(ctx: Ctx, key: str) -> str | None:
     window = cal.window(key)
     if window is None:
         return None
-    return t(f"calendar.{key}", opens=cal.local_date(window.opens),
+    return ctx.t(f"calendar.{key}", opens=cal.local_date(window.opens),
              closes=cal.local_date(window.closes))
 
 
@@ -164,18 +164,18 @@ def _phase_line(ctx: Ctx) -> str:
     cal = ori.calendar(ctx)
     phase = cal.phase(ctx.now)
     if phase.open_key is not None:
-        return t(f"phase.open.{phase.open_key}", date=cal.local_date(phase.until))
+        return ctx.t(f"phase.open.{phase.open_key}", date=cal.local_date(phase.until))
     if phase.next_key is not None:
-        return t(f"phase.before.{phase.next_key}", date=cal.local_date(phase.until))
-    return t("phase.over")
+        return ctx.t(f"phase.before.{phase.next_key}", date=cal.local_date(phase.until))
+    return ctx.t("phase.over")
 
 
 def _validated_line(ctx: Ctx, of: Step) -> str:
     saved = ori.saved_requests(ctx, of)
     if saved is None:
-        return t(ori.step_key("standing.none", of))
+        return ctx.t(ori.step_key("standing.none", of))
     editor = ctx.store.guardian(saved.editor_guardian_id)
-    return t(ori.step_key("standing.validated", of),
+    return ctx.t(ori.step_key("standing.validated", of),
              date=ori.calendar(ctx).local_date(saved.validated_at),
              editor=f"{editor.prenom} {editor.nom}" if editor else "")
 
@@ -198,32 +198,32 @@ def _standing_lines(ctx: Ctx) -> list[str]:
     lines = [_validated_line(ctx, Step.INTENTIONS)]
     if ori.published_opinion(ctx) is not None:
         ack = ctx.store.acknowledgement(ctx.student.id, Step.INTENTIONS)
-        lines.append(t("standing.acknowledged", date=cal.local_date(ack.at)) if ack
-                     else t("standing.opinion_waiting"))
+        lines.append(ctx.t("standing.acknowledged", date=cal.local_date(ack.at)) if ack
+                     else ctx.t("standing.opinion_waiting"))
     if cal.window(CHOIX) is not None and (ctx.now >= cal.window(CHOIX).opens
                                           or ori.saved_requests(ctx, Step.CHOIX)):
         lines.append(_validated_line(ctx, Step.CHOIX))
     decision = prop.shown_decision(ctx)
     if decision is not None:
-        lines.append(t("standing.decision", voie=t(f"voie.{decision.voie.value}"),
+        lines.append(ctx.t("standing.decision", voie=ctx.t(f"voie.{decision.voie.value}"),
                        date=cal.local_date(decision.decided_at)))
     elif prop.shown_proposals(ctx):
         answers = prop.answers(ctx)
-        lines.append(t("standing.disagreed") if disagrees(
-            ctx.store.proposals(ctx.student.id), answers, ctx.now) else t("standing.proposal"))
+        lines.append(ctx.t("standing.disagreed") if disagrees(
+            ctx.store.proposals(ctx.student.id), answers, ctx.now) else ctx.t("standing.proposal"))
     due = pending(_progress(ctx), cal, ctx.now)
     if due is not None:
-        lines.append(t(f"todo.{due.action}", date=cal.local_date(due.deadline)))
+        lines.append(ctx.t(f"todo.{due.action}", date=cal.local_date(due.deadline)))
     return lines
 
 
 def home(ctx: Ctx) -> Screen:
     student = ctx.student
     if student is None:
-        return t("input.stale"), [_b("back", "btn.back_menu")]
+        return ctx.t("input.stale"), [_b(ctx, "back", "btn.back_menu")]
     calendar_lines = [line for key in (INTENTIONS, AVIS, CHOIX, REPONSE)
                       if (line := _window_line(ctx, key))]
-    text = t("home", prenom=student.prenom, nom=student.nom, classe=student.class_name,
+    text = ctx.t("home", prenom=student.prenom, nom=student.nom, classe=student.class_name,
              calendar="\n".join(calendar_lines), phase=_phase_line(ctx),
              standing="\n".join(_standing_lines(ctx)))
     rows: Rows = []
@@ -231,17 +231,17 @@ def home(ctx: Ctx) -> Screen:
         saved = ori.saved_requests(ctx, of)
         if ori.edit_refusal(ctx, of) is None:
             label = "btn.modify_intentions" if saved else "btn.enter_intentions"
-            rows.append([(f"edit:{of.value}", t(ori.step_key(label, of)))])
+            rows.append([(f"edit:{of.value}", ctx.t(ori.step_key(label, of)))])
         if saved is not None:
-            rows.append([(f"view:{of.value}", t(ori.step_key("btn.view_intentions", of)))])
+            rows.append([(f"view:{of.value}", ctx.t(ori.step_key("btn.view_intentions", of)))])
     if ori.published_opinion(ctx) is not None:
-        rows.append(_b("opinion", "btn.opinion"))
+        rows.append(_b(ctx, "opinion", "btn.opinion"))
     if prop.shown_proposals(ctx) or prop.shown_decision(ctx) is not None:
-        rows.append(_b("proposal", "btn.proposal"))
-    rows.append(_b("special", "btn.special_cases"))
+        rows.append(_b(ctx, "proposal", "btn.proposal"))
+    rows.append(_b(ctx, "special", "btn.special_cases"))
     if len(ctx.concerned_children()) > 1:
-        rows.append(_b("children", "btn.other_child"))
-    rows.append(_b("back", "btn.back_menu"))
+        rows.append(_b(ctx, "children", "btn.other_child"))
+    rows.append(_b(ctx, "back", "btn.back_menu"))
     return text, rows
 
 
@@ -259,23 +259,23 @@ def _lines(ctx: Ctx, items, first_rank: int = 1) -> list[str]:
 
 def req_edit(ctx: Ctx) -> Screen:
     items = ori.draft(ctx)
-    listing = "\n".join(_lines(ctx, items)) if items else t(ori.keyed(ctx, "requests.empty"))
-    text = t(ori.keyed(ctx, "requests.edit"), date=_close_date(ctx), listing=listing)
-    rows: Rows = [[(f"item:{i}", t(ori.keyed(ctx, "btn.item"), rank=i + 1,
-                                   voie=t(f"voie.{it.voie.value}")))]
+    listing = "\n".join(_lines(ctx, items)) if items else ctx.t(ori.keyed(ctx, "requests.empty"))
+    text = ctx.t(ori.keyed(ctx, "requests.edit"), date=_close_date(ctx), listing=listing)
+    rows: Rows = [[(f"item:{i}", ctx.t(ori.keyed(ctx, "btn.item"), rank=i + 1,
+                                   voie=ctx.t(f"voie.{it.voie.value}")))]
                   for i, it in enumerate(items)]
     if ori.may_copy_intentions(ctx):
-        rows.append(_b("copy", "btn.copy_intentions"))
+        rows.append(_b(ctx, "copy", "btn.copy_intentions"))
     if len(items) < ori.rules.MAX_INTENTIONS:
-        rows.append(_b("add", ori.keyed(ctx, "btn.add_intention")))
-    rows.append([("cancel", t("btn.cancel")), ("validate", t("btn.validate"))])
+        rows.append(_b(ctx, "add", ori.keyed(ctx, "btn.add_intention")))
+    rows.append([("cancel", ctx.t("btn.cancel")), ("validate", ctx.t("btn.validate"))])
     return text, rows
 
 
 def req_voie(ctx: Ctx) -> Screen:
     used = {item.voie for item in ori.draft(ctx)}
-    rows = [[(f"voie:{v.value}", t(f"voie.{v.value}"))] for v in Voie if v not in used]
-    return t(ori.keyed(ctx, "requests.voie"), rank=len(used) + 1), [*rows, _b("back", "btn.back")]
+    rows = [[(f"voie:{v.value}", ctx.t(f"voie.{v.value}"))] for v in Voie if v not in used]
+    return ctx.t(ori.keyed(ctx, "requests.voie"), rank=len(used) + 1), [*rows, _b(ctx, "back", "btn.back")]
 
 
 def _current_item(ctx: Ctx):
@@ -287,32 +287,32 @@ def _current_item(ctx: Ctx):
 def req_item(ctx: Ctx) -> Screen:
     rank, item = _current_item(ctx)
     if item is None:
-        return t("input.stale"), [_b("back", "btn.back_list")]
+        return ctx.t("input.stale"), [_b(ctx, "back", "btn.back_list")]
     count = len(ori.draft(ctx))
     rows: Rows = []
     if rank > 0:
-        rows.append(_b("up", "btn.up"))
+        rows.append(_b(ctx, "up", "btn.up"))
     if rank < count - 1:
-        rows.append(_b("down", "btn.down"))
+        rows.append(_b(ctx, "down", "btn.down"))
     if item.voie.is_professional:
-        rows.append(_b("metier", "btn.metier"))
-        rows.append(_b("statut", "btn.statut"))
-    rows += [_b("remove", "btn.remove"), _b("back", "btn.back_list")]
+        rows.append(_b(ctx, "metier", "btn.metier"))
+        rows.append(_b(ctx, "statut", "btn.statut"))
+    rows += [_b(ctx, "remove", "btn.remove"), _b(ctx, "back", "btn.back_list")]
     return "\n".join(_lines(ctx, [item], first_rank=rank + 1)), rows
 
 
 def req_metier(ctx: Ctx) -> Screen:
     rank, item = _current_item(ctx)
     current = item.metier if item else ""
-    text = t("requests.metier", rank=rank + 1, voie=t(f"voie.{item.voie.value}") if item else "")
+    text = ctx.t("requests.metier", rank=rank + 1, voie=ctx.t(f"voie.{item.voie.value}") if item else "")
     rows: Rows = []
     if current:
-        text += "\n" + t("requests.metier_current", metier=current)
-        rows.append(_b("keep", "btn.keep"))
-        rows.append(_b("clear", "btn.clear_metier"))
+        text += "\n" + ctx.t("requests.metier_current", metier=current)
+        rows.append(_b(ctx, "keep", "btn.keep"))
+        rows.append(_b(ctx, "clear", "btn.clear_metier"))
     else:
-        rows.append(_b("keep", "btn.skip"))
-    rows.append(_b("onisep", "btn.where_ideas"))
+        rows.append(_b(ctx, "keep", "btn.skip"))
+    rows.append(_b(ctx, "onisep", "btn.where_ideas"))
     return text, rows
 
 
@@ -320,47 +320,47 @@ def req_statut(ctx: Ctx) -> Screen:
     _, item = _current_item(ctx)
     box = {True: "☒", False: "☐"}
     rows = [
-        [("st:scolaire", t("btn.statut_scolaire", box=box[bool(item and item.scolaire)]))],
-        [("st:apprenti", t("btn.statut_apprenti", box=box[bool(item and item.apprenti)]))],
-        _b("statut_help", "btn.statut_help"), _b("done", "btn.continue")]
-    return t("requests.statut"), rows
+        [("st:scolaire", ctx.t("btn.statut_scolaire", box=box[bool(item and item.scolaire)]))],
+        [("st:apprenti", ctx.t("btn.statut_apprenti", box=box[bool(item and item.apprenti)]))],
+        _b(ctx, "statut_help", "btn.statut_help"), _b(ctx, "done", "btn.continue")]
+    return ctx.t("requests.statut"), rows
 
 
 def _recap_block(ctx: Ctx) -> str:
     saved = ori.saved_requests(ctx)
-    return t(ori.keyed(ctx, "requests.recap"),
+    return ctx.t(ori.keyed(ctx, "requests.recap"),
              recap="\n".join(_lines(ctx, saved.items))) if saved else ""
 
 
 def _modify_button(ctx: Ctx) -> list[tuple[str, str]]:
-    return [(f"edit:{ori.step(ctx).value}", t("btn.modify"))]
+    return [(f"edit:{ori.step(ctx).value}", ctx.t("btn.modify"))]
 
 
 def req_done(ctx: Ctx) -> Screen:
-    text = _recap_block(ctx) + "\n\n" + t(ori.keyed(ctx, "requests.validated")) + "\n\n" + t(
+    text = _recap_block(ctx) + "\n\n" + ctx.t(ori.keyed(ctx, "requests.validated")) + "\n\n" + ctx.t(
         "requests.modify_until", date=_close_date(ctx))
     rows: Rows = []
     if ori.edit_refusal(ctx) is None:
         rows.append(_modify_button(ctx))
-    rows.append(_b("back", "btn.back_home"))
+    rows.append(_b(ctx, "back", "btn.back_home"))
     return text, rows
 
 
 def req_view(ctx: Ctx) -> Screen:
     saved = ori.saved_requests(ctx)
     if saved is None:
-        return t(ori.keyed(ctx, "standing.none")), [_b("back", "btn.back_home")]
+        return ctx.t(ori.keyed(ctx, "standing.none")), [_b(ctx, "back", "btn.back_home")]
     refusal = ori.edit_refusal(ctx)
     text = _recap_block(ctx)
     rows: Rows = []
     if refusal is None:
-        text += "\n\n" + t("requests.modify_until", date=_close_date(ctx))
+        text += "\n\n" + ctx.t("requests.modify_until", date=_close_date(ctx))
         rows.append(_modify_button(ctx))
     elif refusal.key in ("requests.not_editor", "requests.read_only_student"):
-        text += "\n\n" + t(ori.keyed(ctx, "requests.read_only"))
+        text += "\n\n" + ctx.t(ori.keyed(ctx, "requests.read_only"))
     else:
-        text += "\n\n" + t(refusal.key, **refusal.params)
-    rows.append(_b("back", "btn.back_home"))
+        text += "\n\n" + ctx.t(refusal.key, **refusal.params)
+    rows.append(_b(ctx, "back", "btn.back_home"))
     return text, rows
 
 
@@ -370,39 +370,39 @@ def opinion(ctx: Ctx) -> Screen:
     op = ori.published_opinion(ctx)
     saved = ori.saved_requests(ctx, Step.INTENTIONS)
     if op is None:
-        return t("opinion.none"), [_b("back", "btn.back_home")]
+        return ctx.t("opinion.none"), [_b(ctx, "back", "btn.back_home")]
     blocks = []
     for rank, item in enumerate(saved.items if saved else [], start=1):
-        lines = [t("opinion.intention", rank=rank, voie=t(f"voie.{item.voie.value}"))]
+        lines = [ctx.t("opinion.intention", rank=rank, voie=ctx.t(f"voie.{item.voie.value}"))]
         if item.metier:
-            lines.append(t("opinion.metier", metier=item.metier))
+            lines.append(ctx.t("opinion.metier", metier=item.metier))
         if item.scolaire:
-            lines.append(t("opinion.scolaire"))
+            lines.append(ctx.t("opinion.scolaire"))
         if item.apprenti:
-            lines.append(t("opinion.apprenti"))
+            lines.append(ctx.t("opinion.apprenti"))
         if rank <= len(op.avis):
-            lines.append(t(f"avis.{op.avis[rank - 1].value}"))
+            lines.append(ctx.t(f"avis.{op.avis[rank - 1].value}"))
         blocks.append("\n".join(lines))
-    recommendation = (t(f"voie.{op.recommendation.value}") if op.recommendation
-                      else t("opinion.no_recommendation"))
-    text = t("opinion.header") + "\n\n" + "\n\n".join(blocks) + "\n\n" + t(
+    recommendation = (ctx.t(f"voie.{op.recommendation.value}") if op.recommendation
+                      else ctx.t("opinion.no_recommendation"))
+    text = ctx.t("opinion.header") + "\n\n" + "\n\n".join(blocks) + "\n\n" + ctx.t(
         "opinion.council", recommendation=recommendation, motivation=op.motivation or "—")
     ack = ctx.store.acknowledgement(ctx.student.id, Step.INTENTIONS)
     rows: Rows = []
     if ack is not None:
-        text += "\n\n" + t("ack.done", date=ori.calendar(ctx).local_date(ack.at, "%d/%m"))
+        text += "\n\n" + ctx.t("ack.done", date=ori.calendar(ctx).local_date(ack.at, "%d/%m"))
     elif ori.ack_refusal(ctx) is None:
-        text += "\n\n" + t("opinion.ack_instructions")
+        text += "\n\n" + ctx.t("opinion.ack_instructions")
         box = "☒" if ctx.data.get("ack_checked") else "☐"
-        rows += [[("tick", t("btn.ack_box", box=box))], _b("validate", "btn.validate")]
+        rows += [[("tick", ctx.t("btn.ack_box", box=box))], _b(ctx, "validate", "btn.validate")]
     else:
-        text += "\n\n" + t("opinion.ack_by_editor")
-    rows.append(_b("back", "btn.back_home"))
+        text += "\n\n" + ctx.t("opinion.ack_by_editor")
+    rows.append(_b(ctx, "back", "btn.back_home"))
     return text, rows
 
 
 def opinion_leave(ctx: Ctx) -> Screen:
-    return t("opinion.leave_confirm"), [[("ok", t("btn.ok")), ("cancel", t("btn.cancel"))]]
+    return ctx.t("opinion.leave_confirm"), [[("ok", ctx.t("btn.ok")), ("cancel", ctx.t("btn.cancel"))]]
 
 
 
@@ -411,8 +411,8 @@ def opinion_leave(ctx: Ctx) -> Screen:
 def _school_contact(ctx: Ctx) -> str:
     school = ctx.store.school(ctx.student.uai)
     if school is None:
-        return t("contact.unknown")
-    return t("contact.line", name=school.name, phone=school.phone, email=school.email)
+        return ctx.t("contact.unknown")
+    return ctx.t("contact.line", name=school.name, phone=school.phone, email=school.email)
 
 
 def _proposal_lines(ctx: Ctx) -> list[str]:
@@ -420,12 +420,12 @@ def _proposal_lines(ctx: Ctx) -> list[str]:
     given = {a.rank: a for a in prop.answers(ctx)}
     lines = []
     for proposal in prop.shown_proposals(ctx):
-        line = t("proposal.item", rank=proposal.rank, voie=t(f"voie.{proposal.voie.value}"))
+        line = ctx.t("proposal.item", rank=proposal.rank, voie=ctx.t(f"voie.{proposal.voie.value}"))
         if proposal.detail:
-            line += "\n" + t("proposal.detail", detail=proposal.detail)
+            line += "\n" + ctx.t("proposal.detail", detail=proposal.detail)
         if proposal.rank in given:
             answer = given[proposal.rank]
-            line += "\n" + t("proposal.answered_agree" if answer.agree
+            line += "\n" + ctx.t("proposal.answered_agree" if answer.agree
                              else "proposal.answered_disagree", date=cal.local_date(answer.at))
         lines.append(line)
     return lines
@@ -436,41 +436,41 @@ def _decision_block(ctx: Ctx) -> str | None:
     if decision is None:
         return None
     cal = ori.calendar(ctx)
-    text = t("decision.shown", voie=t(f"voie.{decision.voie.value}"),
+    text = ctx.t("decision.shown", voie=ctx.t(f"voie.{decision.voie.value}"),
              date=cal.local_date(decision.decided_at))
     if decision.detail:
-        text += "\n" + t("proposal.detail", detail=decision.detail)
+        text += "\n" + ctx.t("proposal.detail", detail=decision.detail)
     deadline = appeal_deadline(decision, cal)
     if deadline is not None:
-        text += "\n\n" + t("decision.appeal", date=deadline.strftime("%d/%m/%Y"),
+        text += "\n\n" + ctx.t("decision.appeal", date=deadline.strftime("%d/%m/%Y"),
                             contact=_school_contact(ctx))
     return text
 
 
 def proposal(ctx: Ctx) -> Screen:
     if ctx.student is None:
-        return t("input.stale"), [_b("back", "btn.back_home")]
-    blocks = [t("proposal.header"), "\n\n".join(_proposal_lines(ctx))]
+        return ctx.t("input.stale"), [_b(ctx, "back", "btn.back_home")]
+    blocks = [ctx.t("proposal.header"), "\n\n".join(_proposal_lines(ctx))]
     decision = _decision_block(ctx)
     rows: Rows = []
     rank = prop.next_rank(ctx)
     if decision is not None:
         blocks.append(decision)
     elif disagrees(ctx.store.proposals(ctx.student.id), prop.answers(ctx), ctx.now):
-        blocks.append(t("proposal.meet_head", contact=_school_contact(ctx)))
+        blocks.append(ctx.t("proposal.meet_head", contact=_school_contact(ctx)))
     elif rank is not None:
         window = ori.calendar(ctx).window(REPONSE)
-        blocks.append(t("proposal.answer_now", rank=rank,
+        blocks.append(ctx.t("proposal.answer_now", rank=rank,
                         date=ori.calendar(ctx).local_date(window.closes) if window else ""))
-        rows.append([(f"agree:{rank}", t("btn.agree")), (f"disagree:{rank}", t("btn.disagree"))])
+        rows.append([(f"agree:{rank}", ctx.t("btn.agree")), (f"disagree:{rank}", ctx.t("btn.disagree"))])
     else:
         refusal = prop.waiting_refusal(ctx)
         if refusal is not None and refusal.key in ("answer.not_editor", "answer.read_only_student"):
-            blocks.append(t("proposal.answer_by_editor"))
+            blocks.append(ctx.t("proposal.answer_by_editor"))
         elif refusal is not None and refusal.key in ("answer.closed", "answer.not_yet",
                                                      "answer.not_scheduled"):
-            blocks.append(t(refusal.key, **refusal.params))
-    rows.append(_b("back", "btn.back_home"))
+            blocks.append(ctx.t(refusal.key, **refusal.params))
+    rows.append(_b(ctx, "back", "btn.back_home"))
     return "\n\n".join(b for b in blocks if b), rows
 
 
@@ -480,7 +480,7 @@ def proposal_confirm(ctx: Ctx) -> Screen:
     chosen = next((p for p in prop.shown_proposals(ctx) if p.rank == rank), None) \
         if ctx.student is not None else None
     if chosen is None:
-        return t("input.stale"), [[("cancel", t("btn.cancel"))]]
+        return ctx.t("input.stale"), [[("cancel", ctx.t("btn.cancel"))]]
     key = "proposal.confirm_agree" if pending_answer.get("agree") else "proposal.confirm_disagree"
-    return t(key, rank=rank, voie=t(f"voie.{chosen.voie.value}")), [
-        [("confirm", t("btn.confirm")), ("cancel", t("btn.cancel"))]]
+    return ctx.t(key, rank=rank, voie=ctx.t(f"voie.{chosen.voie.value}")), [
+        [("confirm", ctx.t("btn.confirm")), ("cancel", ctx.t("btn.cancel"))]]

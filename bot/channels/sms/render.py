@@ -1,11 +1,12 @@
 """A channel-neutral `Reply` as SMS: short texts, the GSM alphabet, numbered options, 2 segments.
 
 1. **Shorter texts.** The catalogue may hold an SMS variant `sms.<key>` of any message `<key>`.
-   A reply is made of catalogue texts (each on whole lines), so each one that has a variant is
-   found in the reply, line-anchored, by a pattern built from its template (`{name}` fields
-   become groups) and replaced by the variant, filled with the same values (themselves shortened
-   the same way: "Intention 1 : {voie}" gets the short name of the voie). The dialogues stay
-   channel-neutral, and a text without a variant is sent as it is.
+   The dialogues' replies already use them: the SMS channel asks the engine for the `sms` text
+   profile, and `ctx.t` picks `sms.<key>` first. Messages composed outside a dialogue event (the
+   recaps, reminders and notifications pushed to a conversation held by SMS, `push.py`) are
+   shortened here instead (`sms_text`): each catalogue text that has a variant is found in the
+   message, line-anchored, by a pattern built from its template (`{name}` fields become groups)
+   and replaced by the variant, filled with the same values (themselves shortened the same way).
 2. **The GSM 7-bit alphabet.** One character outside it makes the whole SMS UCS-2, where two
    segments hold 134 characters instead of 306. So, for SMS only, characters outside it are
    written with the nearest ones inside it: ’ as ', « » as ", — as -, ☐/☒ as [ ]/[x], and the
@@ -158,11 +159,12 @@ def to_gsm(text: str) -> str:
 
 
 def sms_text(text: str) -> str:
+    """A message composed outside a dialogue event, as an SMS: shortened, in the GSM alphabet."""
     return to_gsm(shorten(text))
 
 
 def label(text: str) -> str:
-    """A button's label as the SMS shows it."""
+    """A label composed without the SMS profile, as the SMS would show it."""
     return to_gsm(shorten(text))
 
 
@@ -180,13 +182,13 @@ def split(text: str, separators: Sequence[str] = ("\n\n", "\n", " ")) -> list[st
     if _fits(text):
         return [text]
     if not separators:
-        parts, current = [], ""
+        parts, chunk = [], ""
         for char in text:
-            if current and not _fits(current + char):
-                parts.append(current)
-                current = ""
-            current += char
-        return [*parts, current] if current else parts
+            if chunk and not _fits(chunk + char):
+                parts.append(chunk)
+                chunk = ""
+            chunk += char
+        return [*parts, chunk] if chunk else parts
     separator, finer = separators[0], separators[1:]
     out: list[str] = []
     current: str | None = None
@@ -198,7 +200,7 @@ def split(text: str, separators: Sequence[str] = ("\n\n", "\n", " ")) -> list[st
             out += first
             continue
         candidate = piece if current is None else current + separator + piece
-        if _fits(candidate):
+        if current is None or _fits(candidate):  # a piece that fits alone starts a part
             current = candidate
         else:
             out.append(current)
@@ -234,11 +236,13 @@ def options_block(labels: Sequence[str], takes_text: bool) -> str:
         return ""
     lines = numbered(labels)
     if not takes_text:
-        lines.append(sms_text(t("sms.channel.answer", numbers=french_list(len(labels)))))
+        lines.append(to_gsm(t("sms.channel.answer", numbers=french_list(len(labels)))))
     return "\n".join(lines)
 
 
-def render(reply: Reply, takes_text: bool = False) -> list[str]:
-    """The SMS that show `reply`, in order (one, unless it does not fit in 2 segments)."""
-    labels = [label(button.label) for button in reply.flat_buttons]
-    return pack(sms_text(reply.text), options_block(labels, takes_text))
+def render(reply: Reply, takes_text: bool | None = None) -> list[str]:
+    """The SMS that show `reply` (its texts in the SMS profile already), in order: one, unless it
+    does not fit in 2 segments. `takes_text` defaults to the reply's own."""
+    labels = [to_gsm(button.label) for button in reply.flat_buttons]
+    free_text = reply.takes_text if takes_text is None else takes_text
+    return pack(to_gsm(reply.text), options_block(labels, free_text))

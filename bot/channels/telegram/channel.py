@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from flows.engine import Engine
 from flows.exchange import Inbound
+from flows.ordering import KeyedLock
 from flows.texts import t
 
 from .api import BotApi, BotApiError, deliver
@@ -46,7 +46,7 @@ def _phone(raw: str) -> str:
 def _message(update_id: str, message: dict, edited: bool) -> Incoming:
     chat = message.get("chat") or {}
     sender = message.get("from") or {}
-    base = {"message_id": update_id}
+    base = {"message_id": update_id, "language": sender.get("language_code")}
     if edited:
         inbound = Inbound(CHANNEL, str(chat.get("id")), media="edited", **base)
     elif isinstance(message.get("text"), str):
@@ -72,7 +72,8 @@ def parse(update: dict[str, Any]) -> Incoming | None:
             return Incoming(0, False, None, callback_id=query.get("id"))
         return Incoming(chat["id"], chat.get("type") == "private",
                         Inbound(CHANNEL, str(chat["id"]), choice=str(query.get("data") or ""),
-                                message_id=update_id),
+                                message_id=update_id,
+                                language=(query.get("from") or {}).get("language_code")),
                         callback_id=query.get("id"), button_message_id=message.get("message_id"))
     for key, edited in (("message", False), ("edited_message", True)):
         message = update.get(key)
@@ -85,8 +86,7 @@ class TelegramChannel:
     def __init__(self, engine: Engine, api: BotApi) -> None:
         self.engine = engine
         self.api = api
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = defaultdict(int)
+        self._chats = KeyedLock()
         self._tasks: set[asyncio.Task] = set()
 
     async def setup(self) -> None:
@@ -116,16 +116,9 @@ class TelegramChannel:
             log.exception("Telegram update %s could not be handled", update.get("update_id"))
 
     async def _serialised(self, incoming: Incoming) -> None:
-        chat = incoming.chat_id
-        lock = self._locks.setdefault(chat, asyncio.Lock())
-        self._waiting[chat] += 1
-        try:
-            async with lock:
-                await self._handle(incoming)
-        finally:
-            self._waiting[chat] -= 1
-            if not self._waiting[chat]:
-                del self._waiting[chat], self._locks[chat]
+        # Held from the engine's answer to the last call sent: one chat's screens stay in order.
+        async with self._chats.hold(incoming.chat_id):
+            await self._handle(incoming)
 
     async def _handle(self, incoming: Incoming) -> None:
         if incoming.inbound is None or not incoming.private:
