@@ -63,7 +63,7 @@ def test_seed_example_through_the_terminal(tmp_path):
         "31/02/2012", "14/05/2012", "02/09/2016",
         "faible", "TresSolide-2026!", "Autre-Chose-2026!", "TresSolide-2026!", "TresSolide-2026!",
     ])
-    assert "Ce code n'est pas le bon. Il vous reste 4 essai(s)." in out
+    assert "Ce code n'est pas le bon. Il vous reste 4 essais." in out
     assert "Saisie des dates de naissance pour chacun des enfants scolarisés" in out
     assert "Enfant 1 sur 2 : Lucas" in out and "Enfant 2 sur 2 : Emma" in out
     assert "La date « 31/02/2012 » n'existe pas" in out
