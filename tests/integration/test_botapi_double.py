@@ -28,10 +28,10 @@ from starlette.routing import Route
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, RetryAfter
 
-from .botapi import BOT_ID, BOT_USERNAME, BotApiDouble
-from .botapi.double import FACTS_PATH, NOT_MODIFIED, WEBHOOK_CONFLICT, parse_html, parse_markdown_v2
+from ..botapi import BOT_ID, BOT_USERNAME, BotApiDouble
+from ..botapi.double import FACTS_PATH, NOT_MODIFIED, WEBHOOK_CONFLICT, parse_html, parse_markdown_v2
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KEYBOARD = {
     "inline_keyboard": [[{"text": "Oui", "callback_data": "1.ok"}, {"text": "Non", "callback_data": "1.no"}]]
 }

@@ -40,7 +40,7 @@ from flows.texts import catalogue, has
 from storage import SqliteStore
 from storage import reminders as queries
 
-from .support import (
+from ..support import (
     CLAIRE_PASSWORD,
     DEMO_NOW,
     Clock,

@@ -14,11 +14,11 @@ from bot.runtime.bootstrap import build
 from bot.runtime.config import Config, ConfigError, TelegramConfig, load
 from bot.runtime.run import telegram_transport
 
-from .botapi.double import BotApiDouble
-from .support import Clock, light_hasher
-from .telegram_support import CLAIRE, WEBHOOK_SECRET, free_port, running_bot
+from ..botapi.double import BotApiDouble
+from ..support import Clock, light_hasher
+from ..telegram_support import CLAIRE, WEBHOOK_SECRET, free_port, running_bot
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from bot.school import results as council
 from flows.exchange import Inbound
 from flows.rules.model import AccountKind, Avis, Step, Voie
 
-from .support import (
+from ..support import (
     CLAIRE_PASSWORD,
     Driver,
     activate,

@@ -15,7 +15,7 @@ from bot.school import results as council
 from flows.rules.model import Avis, DecisionSource, Step, Voie
 from storage import followup
 
-from .support import (
+from ..support import (
     CLAIRE_PASSWORD,
     DEMO_NOW,
     KARIM_PASSWORD,

@@ -16,7 +16,7 @@ from bot.channels.sms.render import render
 from bot.channels.sms.segments import count
 from flows.dialogue.machine import SCREENS
 
-from .states import SCENARIOS, World, reach
+from ..states import SCENARIOS, World, reach
 
 MAX_SMS_PER_SCREEN = 2
 

@@ -15,7 +15,7 @@ from flows.rules.calendar import WINDOW_ORDER
 from flows.rules.model import Avis, Voie
 from flows.texts import catalogue
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FLOWS = sorted((ROOT / "flows").rglob("*.py"))
 KEY_CALLS = re.compile(
     r"""\b(?:t|notice|say|has|DomainError)\(\s*["']([a-z_]+\.[a-z_.0-9]+|[a-z_]+)["']"""
