@@ -86,7 +86,7 @@ class OutboxSender:
             with self.store.transaction():
                 self.store.mark_sent(message.id, self.clock())
 
-    def _record(self, message: Outgoing, failure: Exception) -> None:
+    def _record(self, message: Outgoing, failure: TemporaryFailure | PermanentFailure) -> None:
         tries = message.attempts + 1
         with self.store.transaction():
             if isinstance(failure, PermanentFailure):

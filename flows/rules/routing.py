@@ -26,8 +26,10 @@ def route(chat: tuple[str, str] | None, mobile: str | None) -> tuple[str, str] |
 def channels_of(store: Store, guardian: Guardian) -> list[tuple[str, str]]:
     """(kind, recipient) to reach a guardian: the chat they use, else the mobile by SMS."""
     account = store.account_of(AccountKind.GUARDIAN, guardian.id)
-    active = account is not None and account.id is not None and account.status == "active"
-    routed = route(store.latest_chat(account.id) if active else None, guardian.mobile)
+    chat = None
+    if account is not None and account.id is not None and account.status == "active":
+        chat = store.latest_chat(account.id)
+    routed = route(chat, guardian.mobile)
     return [routed] if routed else []
 
 
