@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DB     ?= data/orientation.sqlite3
 
-.PHONY: run test lint bench chat demo-reset clean
+.PHONY: run test test-unit test-integration test-e2e lint typecheck imports bench chat demo-reset clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,29 @@ run: $(VENV)/.installed
 chat: $(VENV)/.installed
 	$(BIN)/python -m bot --db $(DB) chat
 
+# ruff, then the layers' import rules, then every scope (tests/README.md says what goes where).
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+test-unit: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/unit
+
+test-integration: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/integration
+
+test-e2e: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/e2e
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy flows storage bot
+
+imports: $(VENV)/.installed-test
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_engine
