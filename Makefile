@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DB     ?= data/orientation.sqlite3
 
-.PHONY: run test test-unit test-integration test-e2e lint typecheck imports bench chat demo-reset clean
+.PHONY: run test test-unit test-integration test-e2e lint typecheck imports diagram bench chat demo-reset clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ typecheck: $(VENV)/.installed-test
 
 imports: $(VENV)/.installed-test
 	$(BIN)/lint-imports
+
+# docs/dialogue.mmd, drawn from the dialogue's transition table (a unit test says when it is stale)
+diagram: $(VENV)/.installed
+	$(BIN)/python scripts/dialogue_diagram.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_engine
