@@ -44,7 +44,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -156,7 +156,7 @@ class Violation(NamedTuple):
 
 @dataclass(eq=False)
 class Call:
-    """One request received by the double. Unpacks as ``(method, params)``.
+    """One request received by the double; equal to the tuple ``(method, params)`` it carries.
 
     ``status`` is the HTTP status answered (None while the request is being processed), ``fault`` names
     an injected fault ("429", "500", "hang"...), ``encoding`` is how the parameters came ("form",
@@ -177,15 +177,6 @@ class Call:
     def ok(self) -> bool:
         return self.status == 200
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.method, self.params))
-
-    def __len__(self) -> int:
-        return 2
-
-    def __getitem__(self, index: int) -> Any:
-        return (self.method, self.params)[index]
-
     def __eq__(self, other: object) -> bool:
         if isinstance(other, tuple):
             return (self.method, self.params) == other
@@ -197,13 +188,6 @@ class Call:
         shown = {key: value for key, value in self.params.items() if key != "reply_markup"}
         flag = f" [{self.fault}]" if self.fault else ""
         return f"{self.method}{flag} -> {self.status} {self.description or ''} {shown}".rstrip()
-
-
-class CallList(list[Call]):
-    """A copy of the calls received; calling it (``double.calls()``) gives the same list."""
-
-    def __call__(self) -> CallList:
-        return self
 
 
 @dataclass
@@ -693,7 +677,6 @@ class BotApiDouble:
         self._next_message_id: dict[int, int] = {}
         self._reply_keyboards: dict[int, dict[str, Any] | None] = {}
         self._blocked: set[int] = set()
-        self._admin_in: set[int] = set()
         self._callbacks: dict[str, dict[str, Any]] = {}
         self._callback_ids = itertools.count(1)
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
@@ -746,10 +729,6 @@ class BotApiDouble:
     def base_url(self) -> str:
         """python-telegram-bot's base_url: the client appends "<token>/<method>"."""
         return f"http://127.0.0.1:{self.port}/bot"
-
-    @property
-    def root_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def api_url(self, method: str, token: str | None = None) -> str:
         """The full URL of a method, for plain HTTP clients."""
@@ -1269,7 +1248,8 @@ class BotApiDouble:
             raise bad_request("Message identifier is not specified")
         message = self._message(params["chat_id"], params["message_id"], "message to delete")
         chat = self._chats[message.chat_id]
-        if message.sender == "user" and chat["type"] != "private" and chat["id"] not in self._admin_in:
+        # The bot is never a group's administrator here: it may not delete other members' messages.
+        if message.sender == "user" and chat["type"] != "private":
             raise bad_request("message can't be deleted")
         message.deleted, message.deleted_by = True, "bot"
         return True
@@ -1751,21 +1731,13 @@ class BotApiDouble:
         with self._lock:
             (self._blocked.add if blocked else self._blocked.discard)(user_id)
 
-    def make_admin(self, chat_id: int) -> None:
-        """Make the bot an administrator of a group, allowed to delete other members' messages."""
-        with self._lock:
-            self._admin_in.add(chat_id)
-
     # Reading (what the bot did) -----------------------------------------------------------------------
 
     @property
-    def calls(self) -> CallList:
-        """Every request received, in order (a copy); each unpacks as ``(method, params)``.
-
-        ``double.calls`` and ``double.calls()`` are the same list.
-        """
+    def calls(self) -> list[Call]:
+        """Every request received, in order (a copy)."""
         with self._lock:
-            return CallList(self._calls)
+            return list(self._calls)
 
     def calls_of(self, method: str, *, ok_only: bool = False) -> list[dict[str, Any]]:
         """The parameters of every call to ``method``, in order (only the successful ones if ok_only)."""
@@ -1857,11 +1829,6 @@ class BotApiDouble:
     def webhook(self) -> dict[str, Any]:
         with self._lock:
             return dict(self._webhook)
-
-    def pending_updates(self) -> list[dict[str, Any]]:
-        """Updates not yet confirmed by the client (getUpdates offset or a 2xx webhook answer)."""
-        with self._lock:
-            return copy.deepcopy(self._forced + self._pending)
 
     def assert_no_violations(self, ignore: Iterable[str] = ()) -> None:
         """Fail if the bot made an invalid call (descriptions containing an ``ignore`` string excepted)."""
