@@ -361,7 +361,9 @@ class Validator:
     def _native_scalar_warning(
         method: str, name: str, type_name: str, value: Any, warnings: list[str]
     ) -> None:
-        expected = {"String": str, "Integer": int, "Float": (int, float), "Boolean": bool}[type_name]
+        natives: dict[str, type | tuple[type, ...]] = {
+            "String": str, "Integer": int, "Float": (int, float), "Boolean": bool}
+        expected = natives[type_name]
         if isinstance(value, bool) and type_name != "Boolean" or not isinstance(value, expected):
             warnings.append(f"{method}: {name}={value!r} is not a JSON {type_name} (Telegram converts it)")
 
@@ -931,7 +933,8 @@ class BotApiDouble:
             name = part.get_param("name", header="content-disposition")
             if not name:
                 continue
-            payload = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)
+            payload = decoded if isinstance(decoded, bytes) else b""  # a leaf part decodes to bytes
             filename = part.get_filename()
             if filename is not None:
                 params[str(name)] = UploadedFile(filename, part.get_content_type(), len(payload))
