@@ -67,4 +67,4 @@ demo-reset:
 	rm -f $(DB) $(DB)-wal $(DB)-shm
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .mypy_cache .import_linter_cache
