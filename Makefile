@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DB     ?= data/orientation.sqlite3
 
-.PHONY: run test lint bench chat demo-reset clean
+.PHONY: run test test-unit test-integration test-e2e lint typecheck imports diagram bench chat demo-reset clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,33 @@ run: $(VENV)/.installed
 chat: $(VENV)/.installed
 	$(BIN)/python -m bot --db $(DB) chat
 
+# ruff, then the layers' import rules, then every scope (tests/README.md says what goes where).
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+test-unit: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/unit
+
+test-integration: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/integration
+
+test-e2e: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/e2e
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy flows storage bot
+
+imports: $(VENV)/.installed-test
+	$(BIN)/lint-imports
+
+# docs/dialogue.mmd, drawn from the dialogue's transition table (a unit test says when it is stale)
+diagram: $(VENV)/.installed
+	$(BIN)/python scripts/dialogue_diagram.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_engine
@@ -46,4 +67,4 @@ demo-reset:
 	rm -f $(DB) $(DB)-wal $(DB)-shm
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .mypy_cache .import_linter_cache

@@ -1,6 +1,13 @@
-"""Shared fixtures: a real SQLite file with the demo base, a movable clock, an engine."""
+"""Shared fixtures (a real SQLite file with the demo base, a movable clock, an engine) and the scopes.
+
+Every test is marked with its scope from its folder: `tests/unit/`, `tests/integration/` or
+`tests/e2e/` (see tests/README.md); a test file outside those folders is refused, so that
+`make test-unit` and `-m unit` always see the whole scope.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +16,18 @@ from flows.engine import Engine
 from storage import SqliteStore
 
 from .support import Clock, Driver, light_hasher
+
+TESTS = Path(__file__).resolve().parent
+SCOPES = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        scope = item.path.resolve().relative_to(TESTS).parts[0]
+        if scope not in SCOPES:
+            raise pytest.UsageError(f"{item.nodeid}: a test lives in tests/unit/, tests/integration/ "
+                                    f"or tests/e2e/ (see tests/README.md)")
+        item.add_marker(getattr(pytest.mark, scope))
 
 
 @pytest.fixture

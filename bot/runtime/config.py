@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flows.rules.calendar import HOME_TIMEZONE
+
+# The process environment, or a test's dictionary in its place.
+Env = Mapping[str, str]
 
 DEFAULT_DB = "data/orientation.sqlite3"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -86,8 +89,8 @@ def parse_today(raw: str | None, source: str) -> date | None:
         raise ConfigError(f"{source}: '{raw}' is not a date; expected YYYY-MM-DD") from None
 
 
-def load(db: str | None, today: str | None, env: dict[str, str] | None = None) -> Config:
-    env = os.environ if env is None else env
+def load(db: str | None, today: str | None, environ: Env | None = None) -> Config:
+    env: Env = os.environ if environ is None else environ
     db_path = Path(db or env.get("ORIENTATION_DB") or DEFAULT_DB)
     when = parse_today(today, "--today") if today else parse_today(
         env.get("ORIENTATION_TODAY"), "ORIENTATION_TODAY")
@@ -106,7 +109,7 @@ def load(db: str | None, today: str | None, env: dict[str, str] | None = None) -
 SMTP_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 
 
-def _smtp(env) -> SmtpConfig | None:
+def _smtp(env: Env) -> SmtpConfig | None:
     host = env.get("SMTP_HOST", "").strip()
     if not host:
         return None
@@ -121,7 +124,7 @@ def _smtp(env) -> SmtpConfig | None:
                       env.get("SMTP_USER") or None, env.get("SMTP_PASSWORD") or None, sender)
 
 
-def _sms(env) -> SmsConfig | None:
+def _sms(env: Env) -> SmsConfig | None:
     url = env.get("SMS_GATEWAY_URL", "").strip().rstrip("/")
     if not url:
         return None
@@ -135,7 +138,7 @@ def _sms(env) -> SmsConfig | None:
     return SmsConfig(url, values["SMS_ACCOUNT_SID"], values["SMS_AUTH_TOKEN"], values["SMS_FROM"])
 
 
-def _sms_inbound(env) -> SmsInboundConfig | None:
+def _sms_inbound(env: Env) -> SmsInboundConfig | None:
     enabled = env.get("SMS_INBOUND", "0").strip().lower()
     if enabled not in ("0", "1", "false", "true", "no", "yes", ""):
         raise ConfigError(f"SMS_INBOUND: '{enabled}' must be 1 or 0")
@@ -157,7 +160,7 @@ def _sms_inbound(env) -> SmsInboundConfig | None:
     return SmsInboundConfig(token, reply, url)
 
 
-def _rates(env) -> dict[str, float]:
+def _rates(env: Env) -> dict[str, float]:
     rates = {"push:telegram": 30.0}  # Telegram: about 30 messages per second in all
     for kind, name, default in (("sms", "SMS_RATE_PER_S", "5"), ("email", "MAIL_RATE_PER_S", "5")):
         raw = env.get(name, default)
@@ -176,7 +179,7 @@ def _port(raw: str, name: str = "HTTP_PORT") -> int:
     return int(raw)
 
 
-def _telegram(env) -> TelegramConfig | None:
+def _telegram(env: Env) -> TelegramConfig | None:
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
         return None

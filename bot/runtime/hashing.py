@@ -7,7 +7,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from argon2 import PasswordHasher
+from argon2 import DEFAULT_MEMORY_COST, DEFAULT_PARALLELISM, DEFAULT_TIME_COST, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 
@@ -19,9 +19,10 @@ class Argon2Hasher:
 
     def __init__(self, time_cost: int | None = None, memory_cost: int | None = None,
                  parallelism: int | None = None) -> None:
-        options = {k: v for k, v in (("time_cost", time_cost), ("memory_cost", memory_cost),
-                                     ("parallelism", parallelism)) if v is not None}
-        self._hasher = PasswordHasher(**options)
+        self._hasher = PasswordHasher(
+            time_cost=DEFAULT_TIME_COST if time_cost is None else time_cost,
+            memory_cost=DEFAULT_MEMORY_COST if memory_cost is None else memory_cost,
+            parallelism=DEFAULT_PARALLELISM if parallelism is None else parallelism)
 
     @property
     def parameters(self) -> dict[str, int]:

@@ -7,13 +7,11 @@ configured secret (compared in constant time); anything else is refused with 403
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -32,9 +30,24 @@ def create_app(telegram_feed: Feed | None = None, telegram_secret: str = "",
                channel_routes: Sequence[BaseRoute] = ()) -> Starlette:
     """The bot's routes; `console` (the school's web console, `bot.school.console`) is mounted at
     `/console` when given; `channel_routes` are the other channels' (the SMS webhook)."""
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    routes: list[BaseRoute] = [Route("/healthz", health, methods=["GET"])]
+    if telegram_feed is not None:
+        routes.append(Route(WEBHOOK_PATH, _telegram_webhook(telegram_feed, telegram_secret),
+                            methods=["POST"]))
+    if console is not None:
+        routes.append(Mount(CONSOLE_PATH, app=console))
+    routes.extend(channel_routes)
+    return Starlette(routes=routes)
+
+
+def _telegram_webhook(feed: Feed, secret: str) -> Callable[[Request], Awaitable[Response]]:
+    """`POST /telegram/webhook`: an update with the right secret header is fed to the transport."""
     async def telegram_webhook(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "")
-        if not telegram_secret or not hmac.compare_digest(given.encode(), telegram_secret.encode()):
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
             return JSONResponse({"ok": False}, status_code=403)
         try:
             update = await request.json()
@@ -42,26 +55,6 @@ def create_app(telegram_feed: Feed | None = None, telegram_secret: str = "",
             return JSONResponse({"ok": False}, status_code=400)
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             return JSONResponse({"ok": False}, status_code=400)
-        await telegram_feed(update)
+        await feed(update)
         return JSONResponse({"ok": True})
-
-    async def health(request: Request) -> Response:
-        return JSONResponse({"ok": True})
-
-    routes = [Route("/healthz", health, methods=["GET"])]
-    if telegram_feed is not None:
-        routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
-    if console is not None:
-        routes.append(Mount(CONSOLE_PATH, app=console))
-    routes.extend(channel_routes)
-    return Starlette(routes=routes)
-
-
-async def serve(app: Starlette, host: str, port: int, stop: asyncio.Event) -> None:
-    """Run uvicorn until `stop` is set."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                           lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    await stop.wait()
-    server.should_exit = True
-    await task
+    return telegram_webhook

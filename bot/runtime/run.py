@@ -60,6 +60,8 @@ async def sweep_idle(app: App, stop: asyncio.Event) -> None:
 
 async def run_telegram(app: App, stop: asyncio.Event) -> None:
     settings = app.config.telegram
+    if settings is None:
+        raise ValueError("the Telegram channel runs only with TELEGRAM_BOT_TOKEN set")
     transport = telegram_transport(app, settings)
     sender = make_sender(app, sys.stdout, transport.channel.api)
     tasks = [asyncio.create_task(sweep_idle(app, stop)), asyncio.create_task(sender.run(stop)),
@@ -116,13 +118,14 @@ def _is_refused_token(exc: Exception) -> bool:
 
 def sms_routes(app: App, sender: OutboxSender) -> list[BaseRoute]:
     """`POST /sms/inbound` when SMS inbound is configured (SMS_INBOUND=1), else nothing."""
+    settings = app.config.sms_inbound
     webhook = build_webhook(app, sender)
-    if webhook is None:
+    if settings is None or webhook is None:
         return []
     host, port = app.config.http_host, app.config.http_port
     shown = f"[{host}]" if ":" in host else host
     print(f"SMS webhook: http://{shown}:{port}{INBOUND_PATH} (signature checked against "
-          f"{webhook.webhook_url or 'the URL requested'}; answers by {app.config.sms_inbound.reply})",
+          f"{webhook.webhook_url or 'the URL requested'}; answers by {settings.reply})",
           file=sys.stderr)
     return [webhook.route()]
 

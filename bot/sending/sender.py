@@ -15,11 +15,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from aiolimiter import AsyncLimiter
-
-from storage import SqliteStore
 
 from .base import Outgoing, PermanentFailure, TemporaryFailure, Transport
 
@@ -35,8 +35,18 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
 
 
+class Outbox(Protocol):
+    """What the sender needs of the storage: the due messages, and a record of each attempt."""
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+    def due_messages(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]: ...
+    def mark_sent(self, message_id: int, at: datetime) -> None: ...
+    def retry_later(self, message_id: int, next_attempt_at: datetime, error: str) -> None: ...
+    def set_aside(self, message_id: int, reason: str) -> None: ...
+
+
 class OutboxSender:
-    def __init__(self, store: SqliteStore, transports: dict[str, Transport],
+    def __init__(self, store: Outbox, transports: dict[str, Transport],
                  clock: Callable[[], datetime], rates: dict[str, float] | None = None,
                  max_attempts: int = MAX_ATTEMPTS) -> None:
         self.store = store
@@ -86,7 +96,7 @@ class OutboxSender:
             with self.store.transaction():
                 self.store.mark_sent(message.id, self.clock())
 
-    def _record(self, message: Outgoing, failure: Exception) -> None:
+    def _record(self, message: Outgoing, failure: TemporaryFailure | PermanentFailure) -> None:
         tries = message.attempts + 1
         with self.store.transaction():
             if isinstance(failure, PermanentFailure):

@@ -52,10 +52,6 @@ class Calendar:
     def window(self, key: str) -> Window | None:
         return self.windows.get(key)
 
-    def is_open(self, key: str, now: datetime) -> bool:
-        window = self.windows.get(key)
-        return window is not None and window.contains(now)
-
     def require_open(self, key: str, now: datetime) -> None:
         """Raise the right "read-only, and until when" error unless window `key` is open."""
         window = self.windows.get(key)

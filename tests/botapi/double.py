@@ -44,7 +44,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -156,7 +156,7 @@ class Violation(NamedTuple):
 
 @dataclass(eq=False)
 class Call:
-    """One request received by the double. Unpacks as ``(method, params)``.
+    """One request received by the double; equal to the tuple ``(method, params)`` it carries.
 
     ``status`` is the HTTP status answered (None while the request is being processed), ``fault`` names
     an injected fault ("429", "500", "hang"...), ``encoding`` is how the parameters came ("form",
@@ -177,15 +177,6 @@ class Call:
     def ok(self) -> bool:
         return self.status == 200
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.method, self.params))
-
-    def __len__(self) -> int:
-        return 2
-
-    def __getitem__(self, index: int) -> Any:
-        return (self.method, self.params)[index]
-
     def __eq__(self, other: object) -> bool:
         if isinstance(other, tuple):
             return (self.method, self.params) == other
@@ -197,13 +188,6 @@ class Call:
         shown = {key: value for key, value in self.params.items() if key != "reply_markup"}
         flag = f" [{self.fault}]" if self.fault else ""
         return f"{self.method}{flag} -> {self.status} {self.description or ''} {shown}".rstrip()
-
-
-class CallList(list[Call]):
-    """A copy of the calls received; calling it (``double.calls()``) gives the same list."""
-
-    def __call__(self) -> CallList:
-        return self
 
 
 @dataclass
@@ -254,520 +238,12 @@ def utf16_len(text: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Formatted text: ports of the Bot API parsers (HTML, MarkdownV2, legacy Markdown) to find the plain text,
-# its entities, and the errors Telegram reports ("can't parse entities: ...").
+# Formatted text. The bot sends plain text with entities and never a parse_mode, so the double parses
+# no markup: a parse_mode is refused and recorded, and a test fails the day the bot starts using one.
 # ---------------------------------------------------------------------------------------------------------
 
-HTML_TAGS = frozenset(
-    {
-        "a",
-        "b",
-        "strong",
-        "i",
-        "em",
-        "s",
-        "strike",
-        "del",
-        "u",
-        "ins",
-        "tg-spoiler",
-        "tg-emoji",
-        "tg-time",
-        "span",
-        "pre",
-        "code",
-        "blockquote",
-    }
-)
-HTML_ENTITY_TYPES = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "u": "underline",
-    "ins": "underline",
-    "tg-spoiler": "spoiler",
-    "span": "spoiler",
-    "tg-emoji": "custom_emoji",
-    "tg-time": "date_time",
-    "pre": "pre",
-    "code": "code",
-    "a": "text_link",
-}
-MD_TYPE_NAMES = {
-    "bold": "Bold",
-    "italic": "Italic",
-    "underline": "Underline",
-    "strikethrough": "Strikethrough",
-    "spoiler": "Spoiler",
-    "code": "Code",
-    "pre": "Pre",
-    "text_link": "TextUrl",
-    "custom_emoji": "CustomEmoji",
-    "blockquote": "BlockQuote",
-}
-
-
-class EntityParseError(Exception):
-    """The text cannot be parsed in the given parse mode."""
-
-
-def _byte_offset(text: str, index: int) -> int:
-    return len(text[:index].encode("utf-8"))
-
-
-def _decode_html_entity(text: str, pos: int) -> tuple[int, int]:
-    """(code point, position after the entity), or (0, pos) when there is no supported entity at pos."""
-    end = pos + 1
-    if text[end : end + 1] == "#":
-        end += 1
-        hexadecimal = text[end : end + 1] == "x"
-        if hexadecimal:
-            end += 1
-        digits_start = end
-        while end < len(text) and (
-            text[end] in "0123456789abcdefABCDEF" if hexadecimal else text[end].isdigit()
-        ):
-            end += 1
-        digits = text[digits_start:end]
-        code = int(digits, 16 if hexadecimal else 10) if digits else 0
-        if code == 0 or code >= 0x10FFFF or end - pos >= 10:
-            return 0, pos
-    else:
-        while end < len(text) and text[end].isascii() and text[end].isalpha():
-            end += 1
-        code = {"lt": 60, "gt": 62, "amp": 38, "quot": 34}.get(text[pos + 1 : end], 0)
-        if code == 0:
-            return 0, pos
-    if text[end : end + 1] == ";":
-        end += 1
-    return code, end
-
-
-def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Plain text and entities of an HTML-formatted text, as the Bot API parses it."""
-    out: list[str] = []
-    entities: list[dict[str, Any]] = []
-    nested: list[tuple[str, str, int]] = []  # tag, argument, UTF-16 offset
-    u16 = 0
-    n = len(text)
-    i = 0
-
-    def at(k: int) -> str:
-        return text[k] if k < n else "\0"
-
-    while i < n:
-        c = text[i]
-        if c == "&":
-            code, end = _decode_html_entity(text, i)
-            if code:
-                out.append(chr(code))
-                u16 += 2 if code > 0xFFFF else 1
-                i = end
-                continue
-        if c != "<":
-            out.append(c)
-            u16 += utf16_len(c)
-            i += 1
-            continue
-        begin = i
-        i += 1
-        if at(i) != "/":
-            while i < n and not text[i].isspace() and text[i] != ">":
-                i += 1
-            if i >= n:
-                raise EntityParseError(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
-            tag = text[begin + 1 : i].lower()
-            if tag not in HTML_TAGS:
-                raise EntityParseError(
-                    f'Unsupported start tag "{tag}" at byte offset {_byte_offset(text, begin)}'
-                )
-            argument = ""
-            while at(i) != ">":
-                while i < n and text[i].isspace():
-                    i += 1
-                if at(i) == ">":
-                    break
-                attribute_begin = i
-                while i < n and not text[i].isspace() and text[i] not in "=>/\"'":
-                    i += 1
-                attribute = text[attribute_begin:i]
-                if not attribute:
-                    raise EntityParseError(
-                        f'Empty attribute name in the tag "{tag}" at byte offset {_byte_offset(text, begin)}'
-                    )
-                while i < n and text[i].isspace():
-                    i += 1
-                if at(i) != "=":
-                    if i >= n:
-                        raise EntityParseError(
-                            f'Unclosed start tag "{tag}" at byte offset {_byte_offset(text, begin)}'
-                        )
-                    if tag == "blockquote" and attribute == "expandable":
-                        argument = "1"
-                    continue
-                i += 1
-                while i < n and text[i].isspace():
-                    i += 1
-                if i >= n:
-                    raise EntityParseError(
-                        f'Unclosed start tag "{tag}" at byte offset {_byte_offset(text, begin)}'
-                    )
-                if text[i] not in "'\"":
-                    token_begin = i
-                    while i < n and ((text[i].isascii() and text[i].isalnum()) or text[i] in ".-"):
-                        i += 1
-                    value = text[token_begin:i].lower()
-                    if not (at(i).isspace() or at(i) == ">"):
-                        raise EntityParseError(
-                            f"Unexpected end of name token at byte offset {_byte_offset(text, token_begin)}"
-                        )
-                else:
-                    quote = text[i]
-                    i += 1
-                    chars: list[str] = []
-                    while i < n and text[i] != quote:
-                        if text[i] == "&":
-                            code, end = _decode_html_entity(text, i)
-                            if code:
-                                chars.append(chr(code))
-                                i = end
-                                continue
-                        chars.append(text[i])
-                        i += 1
-                    if i < n:
-                        i += 1
-                    value = "".join(chars)
-                if i >= n:
-                    raise EntityParseError(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
-                if tag == "a" and attribute == "href":
-                    argument = value
-                elif tag == "code" and attribute == "class" and value.startswith("language-"):
-                    argument = value[len("language-") :]
-                elif tag == "span" and attribute == "class" and value.startswith("tg-"):
-                    argument = value[len("tg-") :]
-                elif tag == "tg-emoji" and attribute == "emoji-id":
-                    argument = value
-                elif tag == "blockquote" and attribute == "expandable":
-                    argument = "1"
-            if tag == "span" and argument != "spoiler":
-                raise EntityParseError(
-                    f'Tag "span" must have class "tg-spoiler" at byte offset {_byte_offset(text, begin)}'
-                )
-            nested.append((tag, argument, u16))
-            i += 1  # the ">"
-            continue
-        # An end tag.
-        if not nested:
-            raise EntityParseError(f"Unexpected end tag at byte offset {_byte_offset(text, begin)}")
-        while i < n and not text[i].isspace() and text[i] != ">":
-            i += 1
-        end_tag = text[begin + 2 : i].lower()
-        while i < n and text[i].isspace():
-            i += 1
-        if at(i) != ">":
-            raise EntityParseError(f"Unclosed end tag at byte offset {_byte_offset(text, begin)}")
-        tag, argument, offset = nested[-1]
-        if end_tag and end_tag != tag:
-            raise EntityParseError(
-                f'Unmatched end tag at byte offset {_byte_offset(text, begin)}, expected "</{tag}>", '
-                f'found "</{end_tag}>"'
-            )
-        if u16 > offset:
-            entity: dict[str, Any] = {
-                "type": HTML_ENTITY_TYPES.get(tag, tag),
-                "offset": offset,
-                "length": u16 - offset,
-            }
-            if tag == "blockquote":
-                entity["type"] = "expandable_blockquote" if argument else "blockquote"
-            elif tag == "a":
-                entity["url"] = argument or "".join(out)[-(u16 - offset) :]
-            elif tag == "code" and argument:
-                entity["language"] = argument
-            entities.append(entity)
-        nested.pop()
-        i += 1
-    if nested:
-        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{nested[-1][0]}"')
-    return "".join(out), sorted(entities, key=lambda e: (e["offset"], -e["length"]))
-
-
-def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Plain text and entities of a MarkdownV2-formatted text, as the Bot API parses it."""
-    out: list[str] = []
-    entities: list[dict[str, Any]] = []
-    nested: list[dict[str, Any]] = []  # type, offset (UTF-16), byte index, start in out
-    u16 = 0
-    n = len(text)
-    have_blockquote = False
-    can_start_blockquote = True
-    i = 0
-
-    def at(k: int) -> str:
-        return text[k] if k < n else "\0"
-
-    def reserved(character: str) -> EntityParseError:
-        return EntityParseError(
-            f"Character '{character}' is reserved and must be escaped with the preceding '\\'"
-        )
-
-    def unclosed(entry: dict[str, Any]) -> EntityParseError:
-        name = MD_TYPE_NAMES.get(entry["type"], entry["type"])
-        return EntityParseError(
-            f"Can't find end of {name} entity at byte offset {_byte_offset(text, entry['at'])}"
-        )
-
-    while i < n:
-        c = text[i]
-        if c == "\\" and 0 < ord(at(i + 1)) <= 126:
-            i += 1
-            u16 += 1
-            out.append(text[i])
-            if text[i] != "\r":
-                can_start_blockquote = text[i] == "\n"
-            i += 1
-            continue
-        reserved_characters = "_*[]()~`>#+-=|{}.!\n"
-        if nested and nested[-1]["type"] in ("code", "pre"):
-            reserved_characters = "`"
-        if c not in reserved_characters:
-            out.append(c)
-            u16 += utf16_len(c)
-            if c != "\r":
-                can_start_blockquote = False
-            i += 1
-            continue
-        is_end = False
-        if nested:
-            kind = nested[-1]["type"]
-            if have_blockquote and c == "\n" and (i + 1 == n or text[i + 1] != ">"):
-                is_end = True
-            elif kind == "bold":
-                is_end = c == "*"
-            elif kind == "italic":
-                is_end = c == "_" and at(i + 1) != "_"
-            elif kind == "code":
-                is_end = c == "`"
-            elif kind == "pre":
-                is_end = c == "`" and at(i + 1) == "`" and at(i + 2) == "`"
-            elif kind in ("text_link", "custom_emoji"):
-                is_end = c == "]"
-            elif kind == "underline":
-                is_end = c == "_" and at(i + 1) == "_"
-            elif kind == "strikethrough":
-                is_end = c == "~"
-            elif kind == "spoiler":
-                is_end = c == "|" and at(i + 1) == "|"
-        if not is_end:
-            start = i
-            kind = None
-            language = ""
-            if c == "_":
-                if at(i + 1) == "_":
-                    kind = "underline"
-                    i += 1
-                else:
-                    kind = "italic"
-            elif c == "*":
-                kind = "bold"
-            elif c == "~":
-                kind = "strikethrough"
-            elif c == "|":
-                if at(i + 1) != "|":
-                    raise reserved(c)
-                i += 1
-                kind = "spoiler"
-            elif c == "[":
-                kind = "text_link"
-            elif c == "`":
-                if at(i + 1) == "`" and at(i + 2) == "`":
-                    i += 3
-                    kind = "pre"
-                    language_end = i
-                    while language_end < n and not text[language_end].isspace() and text[language_end] != "`":
-                        language_end += 1
-                    if i != language_end and language_end < n and text[language_end] != "`":
-                        language = text[i:language_end]
-                        i = language_end
-                    if at(i) in "\r\n" and i < n:
-                        if at(i + 1) in "\r\n" and at(i + 1) != at(i):
-                            i += 2
-                        else:
-                            i += 1
-                    i -= 1
-                else:
-                    kind = "code"
-            elif c == "!":
-                if at(i + 1) != "[":
-                    raise reserved(c)
-                i += 1
-                kind = "custom_emoji"
-            elif c == "\n":
-                u16 += 1
-                out.append("\n")
-                can_start_blockquote = True
-            elif c == ">":
-                if not can_start_blockquote:
-                    raise reserved(c)
-                if not have_blockquote:
-                    kind = "blockquote"
-                    have_blockquote = True
-            else:
-                raise reserved(c)
-            if kind is not None:
-                nested.append(
-                    {"type": kind, "offset": u16, "at": start, "begin": len(out), "language": language}
-                )
-            i += 1
-            continue
-        # The end of an entity.
-        entry = nested[-1]
-        kind = entry["type"]
-        if c == "\n" and kind != "blockquote":
-            raise unclosed(entry)
-        skip = u16 == entry["offset"]
-        extra: dict[str, Any] = {}
-        if kind in ("underline", "spoiler"):
-            i += 1
-        elif kind == "pre":
-            i += 2
-            if entry["language"]:
-                extra["language"] = entry["language"]
-        elif kind == "text_link":
-            if at(i + 1) != "(":
-                url = "".join(out[entry["begin"] :])
-            else:
-                i += 2
-                url_begin = i
-                chars: list[str] = []
-                while i < n and text[i] != ")":
-                    if text[i] == "\\" and 0 < ord(at(i + 1)) <= 126:
-                        chars.append(text[i + 1])
-                        i += 2
-                        continue
-                    chars.append(text[i])
-                    i += 1
-                if at(i) != ")":
-                    raise EntityParseError(
-                        f"Can't find end of a URL at byte offset {_byte_offset(text, url_begin)}"
-                    )
-                url = "".join(chars)
-            extra["url"] = url
-        elif kind == "custom_emoji":
-            if at(i + 1) != "(":
-                raise EntityParseError("The entity must contain a tg://emoji or tg://time URL")
-            i += 2
-            url_begin = i
-            while i < n and text[i] != ")":
-                i += 2 if text[i] == "\\" else 1
-            if at(i) != ")":
-                raise EntityParseError(
-                    f"Can't find end of a URL at byte offset {_byte_offset(text, url_begin)}"
-                )
-            url = text[url_begin:i]
-            if not (url.startswith("tg://emoji?") or url.startswith("tg://time?")):
-                raise EntityParseError("Invalid tg://emoji or tg://time URL specified")
-            if url.startswith("tg://time?"):
-                kind = "date_time"
-        elif kind == "blockquote":
-            have_blockquote = False
-            out.append(text[i])
-            can_start_blockquote = True
-            u16 += 1
-            skip = False
-        if not skip:
-            entities.append(
-                {"type": kind, "offset": entry["offset"], "length": u16 - entry["offset"], **extra}
-            )
-        nested.pop()
-        i += 1
-    if have_blockquote and nested and nested[-1]["type"] == "blockquote":
-        entry = nested.pop()
-        if u16 > entry["offset"]:
-            entities.append(
-                {"type": "blockquote", "offset": entry["offset"], "length": u16 - entry["offset"]}
-            )
-    if nested:
-        raise unclosed(nested[-1])
-    return "".join(out), sorted(entities, key=lambda e: (e["offset"], -e["length"]))
-
-
-def parse_markdown(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Plain text and entities of a legacy Markdown-formatted text, as the Bot API parses it."""
-    out: list[str] = []
-    entities: list[dict[str, Any]] = []
-    u16 = 0
-    n = len(text)
-    i = 0
-    while i < n:
-        c = text[i]
-        if c == "\\" and i + 1 < n and text[i + 1] in "_*`[":
-            out.append(text[i + 1])
-            u16 += 1
-            i += 2
-            continue
-        if c not in "_*`[":
-            out.append(c)
-            u16 += utf16_len(c)
-            i += 1
-            continue
-        begin = i
-        end_character = "]" if c == "[" else c
-        is_pre = False
-        language = ""
-        i += 1
-        if c == "`" and text[i : i + 2] == "``":
-            i += 2
-            is_pre = True
-            language_end = i
-            while language_end < n and not text[language_end].isspace() and text[language_end] != "`":
-                language_end += 1
-            if i != language_end and language_end < n and text[language_end] != "`":
-                language = text[i:language_end]
-                i = language_end
-            if i < n and text[i] in "\r\n":
-                i += 2 if (i + 1 < n and text[i + 1] in "\r\n" and text[i + 1] != text[i]) else 1
-        offset = u16
-        start = len(out)
-        while i < n and (text[i] != end_character or (is_pre and text[i + 1 : i + 3] != "``")):
-            out.append(text[i])
-            u16 += utf16_len(text[i])
-            i += 1
-        if i >= n:
-            raise EntityParseError(
-                f"Can't find end of the entity starting at byte offset {_byte_offset(text, begin)}"
-            )
-        if offset != u16:
-            entity: dict[str, Any] = {"offset": offset, "length": u16 - offset}
-            if c == "_":
-                entity["type"] = "italic"
-            elif c == "*":
-                entity["type"] = "bold"
-            elif c == "[":
-                entity["type"] = "text_link"
-                if text[i + 1 : i + 2] == "(":
-                    i += 2
-                    url_begin = i
-                    while i < n and text[i] != ")":
-                        i += 1
-                    entity["url"] = text[url_begin:i]
-                else:
-                    entity["url"] = "".join(out[start:])
-            elif is_pre:
-                entity["type"] = "pre"
-                if language:
-                    entity["language"] = language
-            else:
-                entity["type"] = "code"
-            entities.append(entity)
-        if is_pre:
-            i += 2
-        i += 1
-    return "".join(out), entities
+PARSE_MODES = frozenset({"html", "markdownv2", "markdown"})
+PARSE_MODE_NOT_DOUBLED = "Bad Request: parse_mode is not implemented by the double (the bot sends plain text)"
 
 
 def trim_text(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
@@ -885,7 +361,9 @@ class Validator:
     def _native_scalar_warning(
         method: str, name: str, type_name: str, value: Any, warnings: list[str]
     ) -> None:
-        expected = {"String": str, "Integer": int, "Float": (int, float), "Boolean": bool}[type_name]
+        natives: dict[str, type | tuple[type, ...]] = {
+            "String": str, "Integer": int, "Float": (int, float), "Boolean": bool}
+        expected = natives[type_name]
         if isinstance(value, bool) and type_name != "Boolean" or not isinstance(value, expected):
             warnings.append(f"{method}: {name}={value!r} is not a JSON {type_name} (Telegram converts it)")
 
@@ -1201,7 +679,6 @@ class BotApiDouble:
         self._next_message_id: dict[int, int] = {}
         self._reply_keyboards: dict[int, dict[str, Any] | None] = {}
         self._blocked: set[int] = set()
-        self._admin_in: set[int] = set()
         self._callbacks: dict[str, dict[str, Any]] = {}
         self._callback_ids = itertools.count(1)
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
@@ -1254,10 +731,6 @@ class BotApiDouble:
     def base_url(self) -> str:
         """python-telegram-bot's base_url: the client appends "<token>/<method>"."""
         return f"http://127.0.0.1:{self.port}/bot"
-
-    @property
-    def root_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def api_url(self, method: str, token: str | None = None) -> str:
         """The full URL of a method, for plain HTTP clients."""
@@ -1460,7 +933,8 @@ class BotApiDouble:
             name = part.get_param("name", header="content-disposition")
             if not name:
                 continue
-            payload = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)
+            payload = decoded if isinstance(decoded, bytes) else b""  # a leaf part decodes to bytes
             filename = part.get_filename()
             if filename is not None:
                 params[str(name)] = UploadedFile(filename, part.get_content_type(), len(payload))
@@ -1669,17 +1143,10 @@ class BotApiDouble:
             raise bad_request("Text is too long")
         mode = parse_mode.lower()
         if mode and mode != "none":
-            parser = {"html": parse_html, "markdownv2": parse_markdown_v2, "markdown": parse_markdown}.get(
-                mode
-            )
-            if parser is None:
-                raise bad_request("Unsupported parse_mode")
-            try:
-                plain, entities = parser(text)
-            except EntityParseError as exc:
-                raise bad_request(f"Can't parse entities: {exc}") from None
-        else:
-            plain, entities = text, [dict(e) for e in params.get("entities") or []]
+            if mode in PARSE_MODES:
+                raise ApiError(400, PARSE_MODE_NOT_DOUBLED)
+            raise bad_request("Unsupported parse_mode")
+        plain, entities = text, [dict(e) for e in params.get("entities") or []]
         plain, entities = trim_text(plain, entities)
         if not plain:
             raise bad_request("Text must be non-empty")
@@ -1784,7 +1251,8 @@ class BotApiDouble:
             raise bad_request("Message identifier is not specified")
         message = self._message(params["chat_id"], params["message_id"], "message to delete")
         chat = self._chats[message.chat_id]
-        if message.sender == "user" and chat["type"] != "private" and chat["id"] not in self._admin_in:
+        # The bot is never a group's administrator here: it may not delete other members' messages.
+        if message.sender == "user" and chat["type"] != "private":
             raise bad_request("message can't be deleted")
         message.deleted, message.deleted_by = True, "bot"
         return True
@@ -2266,21 +1734,13 @@ class BotApiDouble:
         with self._lock:
             (self._blocked.add if blocked else self._blocked.discard)(user_id)
 
-    def make_admin(self, chat_id: int) -> None:
-        """Make the bot an administrator of a group, allowed to delete other members' messages."""
-        with self._lock:
-            self._admin_in.add(chat_id)
-
     # Reading (what the bot did) -----------------------------------------------------------------------
 
     @property
-    def calls(self) -> CallList:
-        """Every request received, in order (a copy); each unpacks as ``(method, params)``.
-
-        ``double.calls`` and ``double.calls()`` are the same list.
-        """
+    def calls(self) -> list[Call]:
+        """Every request received, in order (a copy)."""
         with self._lock:
-            return CallList(self._calls)
+            return list(self._calls)
 
     def calls_of(self, method: str, *, ok_only: bool = False) -> list[dict[str, Any]]:
         """The parameters of every call to ``method``, in order (only the successful ones if ok_only)."""
@@ -2372,11 +1832,6 @@ class BotApiDouble:
     def webhook(self) -> dict[str, Any]:
         with self._lock:
             return dict(self._webhook)
-
-    def pending_updates(self) -> list[dict[str, Any]]:
-        """Updates not yet confirmed by the client (getUpdates offset or a 2xx webhook answer)."""
-        with self._lock:
-            return copy.deepcopy(self._forced + self._pending)
 
     def assert_no_violations(self, ignore: Iterable[str] = ()) -> None:
         """Fail if the bot made an invalid call (descriptions containing an ``ignore`` string excepted)."""

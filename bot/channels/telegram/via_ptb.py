@@ -23,7 +23,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, TypeHandler, Updater
 from telegram.warnings import PTBDeprecationWarning
 
 from flows.engine import Engine
@@ -116,6 +116,12 @@ class PtbTransport:
         """Webhook mode: an update received by the bot's HTTP server."""
         await self.application.update_queue.put(Update.de_json(data, self.application.bot))
 
+    def _updater(self) -> Updater:
+        """The application's poller: present unless the transport was built for a webhook."""
+        if self.application.updater is None:
+            raise RuntimeError("polling needs a transport built without webhook=True")
+        return self.application.updater
+
     async def run(self, stop: asyncio.Event, webhook_params: dict[str, Any] | None = None) -> None:
         async with self.application:
             await self.channel.setup()
@@ -123,10 +129,10 @@ class PtbTransport:
                 await self.channel.api.call("setWebhook", webhook_params)
             await self.application.start()
             if webhook_params is None:
-                await self.application.updater.start_polling(
+                await self._updater().start_polling(
                     allowed_updates=ALLOWED_UPDATES, timeout=self.poll_timeout)
             await stop.wait()
             if webhook_params is None:
-                await self.application.updater.stop()
+                await self._updater().stop()
             await self.application.stop()
             await self.channel.drain()

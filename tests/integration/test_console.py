@@ -23,7 +23,7 @@ from flows.school import followup
 from flows.school import results as council
 from storage.reminders import settings as reminder_settings
 
-from .console_support import (
+from ..console_support import (
     HEAD_PASSWORD,
     client,
     csrf_of,
@@ -34,7 +34,7 @@ from .console_support import (
     text,
     token_of,
 )
-from .support import activate_claire, enter_seed_intentions
+from ..support import activate_claire, enter_seed_intentions
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from flows.school import results as council
 from flows.sessions import choose, keyword
 from flows.texts import t
 
-from .sms_support import CLAIRE_PHONE, KARIM_PHONE, STRANGER_PHONE, THI_PHONE, DirectPhone, new_sid
-from .states import MARTIN, NGUYEN, leaked_tokens
-from .support import CLAIRE_PASSWORD, KARIM_PASSWORD, last_code
+from ..sms_support import CLAIRE_PHONE, KARIM_PHONE, STRANGER_PHONE, THI_PHONE, DirectPhone, new_sid
+from ..states import MARTIN, NGUYEN, leaked_tokens
+from ..support import CLAIRE_PASSWORD, KARIM_PASSWORD, last_code
 
 CLAIRE_DATES = ["14/05/2012", "02/09/2016"]
 D7_PARIS = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)  # 08:00 in Paris: the first reminders are due

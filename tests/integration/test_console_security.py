@@ -11,7 +11,7 @@ import pytest
 from flows.rules.model import Avis, Step, Voie
 from flows.school import results as council
 
-from .console_support import (
+from ..console_support import (
     HEAD_PASSWORD,
     OTHER_PASSWORD,
     TEACHER_PASSWORD,
@@ -25,7 +25,7 @@ from .console_support import (
     text,
     token_of,
 )
-from .support import activate_claire, enter_seed_intentions
+from ..support import activate_claire, enter_seed_intentions
 
 PAGES = ["/console/tableau", "/console/tableau?classe=3e+B", "/console/eleves/E-LUCAS",
          "/console/classes/publier?classe=3e+B", "/console/parametres", "/console/import",

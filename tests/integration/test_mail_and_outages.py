@@ -13,9 +13,9 @@ from bot.sending.sender import OutboxSender, backoff
 from bot.sending.sms import PrintedSms, TwilioSms
 from flows.rules.model import Guardian, OutMessage
 
-from .mail_support import Mailbox, smtp_server
-from .sms_gateway_double import SmsGatewayDouble
-from .support import CLAIRE_PASSWORD, activate_claire, enter_seed_intentions, log_in
+from ..mail_support import Mailbox, smtp_server
+from ..sms_gateway_double import SmsGatewayDouble
+from ..support import CLAIRE_PASSWORD, activate_claire, enter_seed_intentions, log_in
 
 SEED_RECAP = ("Intention 1 : 1re année de CAP\nMétier ou formation : Ebéniste\nSous statut scolaire"
               "\n\nIntention 2 : 2de professionnelle\nMétier ou formation : Menuisier, charpentier\n"

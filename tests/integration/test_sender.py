@@ -10,7 +10,7 @@ from bot.sending.push import TelegramPush
 from bot.sending.sender import OutboxSender, backoff
 from flows.rules.model import OutMessage
 
-from .botapi.double import BotApiDouble
+from ..botapi.double import BotApiDouble
 
 
 class Recording:

@@ -16,8 +16,8 @@ import pytest
 
 from flows.rules.model import Avis, Step, Voie
 
-from ..console_support import HEAD_PASSWORD, LiveServer, make_staff
-from ..support import CLAIRE_PASSWORD
+from ...console_support import HEAD_PASSWORD, LiveServer, make_staff
+from ...support import CLAIRE_PASSWORD
 from ..test_e2e_terminal import chat, code_sent_to, screen_after
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

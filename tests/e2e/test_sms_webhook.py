@@ -19,17 +19,17 @@ import pytest
 from bot.channels.sms.segments import count
 from bot.runtime.config import ConfigError, SmsInboundConfig, load
 
-from .sms_gateway_double import SmsGatewayDouble
-from .sms_support import (
+from ..sms_gateway_double import SmsGatewayDouble
+from ..sms_support import (
     BOT_NUMBER,
     CLAIRE_PHONE,
     STRANGER_PHONE,
     new_sid,
     running_sms_bot,
 )
-from .telegram_support import free_port
+from ..telegram_support import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def effects(bot) -> tuple:

@@ -17,7 +17,7 @@ from flows.school import followup
 from flows.school import results as council
 from flows.school.refusals import Refused
 
-from .support import (
+from ..support import (
     CLAIRE_PASSWORD,
     DEMO_NOW,
     KARIM_PASSWORD,

@@ -63,7 +63,7 @@ from flows.rules.identity import fold
 from flows.rules.model import Conversation
 from flows.texts import t
 
-from .states import (
+from ..states import (
     CLAIRE_MOBILE,
     SCENARIOS,
     THI_MOBILE,
@@ -75,7 +75,7 @@ from .states import (
     leaked_tokens,
     reach,
 )
-from .support import activate_claire
+from ..support import activate_claire
 
 ALL_STATES = set(ANONYMOUS_STATES + SIGNED_IN_STATES)
 CHANNEL = "test"

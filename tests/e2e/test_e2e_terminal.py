@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CAMPAIGN_DAY = "2027-01-11"  # demo loaded on this day: step 1 closes on 18/01/2027
 OPINION_DAY = "2027-01-26"  # the council's opinion is published on 25/01/2027
 

@@ -19,7 +19,7 @@ from flows.dialogue.machine import SCREENS
 from flows.exchange import Button, Reply
 from flows.texts import SMS_PROFILE
 
-from .states import SCENARIOS, World, reach
+from ..states import SCENARIOS, World, reach
 
 MAX_SMS_PER_SCREEN = 2
 

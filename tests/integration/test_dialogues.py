@@ -10,7 +10,7 @@ from flows.exchange import Inbound
 from flows.rules.model import AccountKind, Avis, Step, Voie
 from flows.school import results as council
 
-from .support import (
+from ..support import (
     CLAIRE_PASSWORD,
     Driver,
     activate,

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from flows.dialogue.machine import SCREENS
 from flows.rules.calendar import WINDOW_ORDER
 from flows.rules.model import Avis, Voie
 from flows.texts import catalogue
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FLOWS = sorted((ROOT / "flows").rglob("*.py"))
 KEY_CALLS = re.compile(
     r"""\b(?:t|notice|say|has|DomainError)\(\s*["']([a-z_]+\.[a-z_.0-9]+|[a-z_]+)["']"""
@@ -46,8 +45,9 @@ def test_every_message_formats(key):
     assert text == text.strip(), "no stray spaces around a message"
 
 
-def test_every_state_has_a_screen_and_a_help_or_the_generic_one():
-    assert all(callable(screen) for screen in SCREENS.values())
+def test_a_state_without_its_own_help_has_the_generic_one():
+    # Every state's screen is looked up when the machine is built (an import error otherwise);
+    # what can be missing is the help shown where a state has none of its own.
     assert "help.generic" in catalogue()
 
 

@@ -25,8 +25,8 @@ from bot.sending.printed import format_message
 from bot.sending.sms import PrintedSms, TwilioSms
 from flows.texts import t
 
-from .mail_support import Mailbox, parse, smtp_server
-from .sms_gateway_double import SmsGatewayDouble
+from ..mail_support import Mailbox, parse, smtp_server
+from ..sms_gateway_double import SmsGatewayDouble
 
 NUMBER = "+33612345678"
 SENDER_NUMBER = "+33700000001"

@@ -12,8 +12,8 @@ from bot.channels.sms.segments import count
 from flows.rules.model import Avis, Step, Voie
 from flows.school import results as council
 
-from .sms_support import CLAIRE_PHONE, KARIM_PHONE, QUIET_NOW, code_in, running_sms_bot
-from .support import CLAIRE_PASSWORD, KARIM_PASSWORD, Clock
+from ..sms_support import CLAIRE_PHONE, KARIM_PHONE, QUIET_NOW, code_in, running_sms_bot
+from ..support import CLAIRE_PASSWORD, KARIM_PASSWORD, Clock
 
 
 def assert_fits(texts: list[str]) -> None:

@@ -10,9 +10,9 @@ import pytest
 from flows.rules.model import Avis, Step, Voie
 from flows.school import results as council
 
-from .botapi.double import BotApiDouble
-from .support import CLAIRE_PASSWORD, KARIM_PASSWORD, Clock
-from .telegram_support import CLAIRE, KARIM, last_code, running_bot
+from ..botapi.double import BotApiDouble
+from ..support import CLAIRE_PASSWORD, KARIM_PASSWORD, Clock
+from ..telegram_support import CLAIRE, KARIM, last_code, running_bot
 
 SEED_RECAP = ("Intention 1 : 1re année de CAP\nMétier ou formation : Ebéniste\nSous statut scolaire"
               "\n\nIntention 2 : 2de professionnelle\nMétier ou formation : Menuisier, charpentier\n"

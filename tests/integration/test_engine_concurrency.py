@@ -11,7 +11,7 @@ from bot.runtime.hashing import Argon2Hasher
 from flows.engine import Engine
 from flows.exchange import Inbound
 
-from .support import CLAIRE_PASSWORD, Driver, activate_claire
+from ..support import CLAIRE_PASSWORD, Driver, activate_claire
 
 
 class GatedHasher:
