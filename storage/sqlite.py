@@ -1,4 +1,4 @@
-"""The SQLite implementation of `flows.ports.Store`: one file in WAL mode, via sqlite-utils.
+"""The SQLite implementation of `flows.ports.Store` (every port): one file in WAL mode.
 
 One connection, used from one thread (the event loop's). Every inbound event runs in one
 `BEGIN IMMEDIATE … COMMIT`, so the write lock is taken up front and another process (the CLI
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from flows.ports import StudentFile
 from flows.rules.calendar import Calendar, Window
 from flows.rules.errors import DomainError
 from flows.rules.model import (
@@ -41,6 +42,8 @@ from flows.rules.model import (
 )
 
 from . import migrations
+from .reminders import ReminderReads
+from .rows import _dt, _ts, file_from_rows
 
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -49,15 +52,7 @@ class StorageError(Exception):
     """The database cannot be opened or written; the message is one line for the operator."""
 
 
-def _ts(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def _dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-class SqliteStore:
+class SqliteStore(ReminderReads):
     def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
         if synchronous.upper() not in SYNCHRONOUS_MODES:
             raise StorageError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
@@ -78,6 +73,10 @@ class SqliteStore:
 
     def close(self) -> None:
         self.conn.close()
+
+    def reopened(self) -> SqliteStore:
+        """The same file through a connection of its own, for a worker thread."""
+        return SqliteStore(self.path, synchronous=self.synchronous)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -133,6 +132,15 @@ class SqliteStore:
             "WHERE l.guardian_id = ? ORDER BY s.birth_date, s.id", guardian_id)
         return [self._student(r) for r in rows]
 
+    def visible_children(self, guardian_id: str) -> list[Student]:
+        """The guardian's children, less those whose link the guardian disowned."""
+        rows = self._all(
+            "SELECT s.* FROM students s JOIN guardian_links l ON l.student_id = s.id "
+            "WHERE l.guardian_id = ?1 AND NOT EXISTS (SELECT 1 FROM link_flags f "
+            "WHERE f.guardian_id = ?1 AND f.student_id = s.id) ORDER BY s.birth_date, s.id",
+            guardian_id)
+        return [self._student(r) for r in rows]
+
     def guardians_of(self, student_id: str) -> list[Guardian]:
         rows = self._all(
             "SELECT g.* FROM guardians g JOIN guardian_links l ON l.guardian_id = g.id "
@@ -145,10 +153,15 @@ class SqliteStore:
         return [self._student(r) for r in rows]
 
     def calendar(self, uai: str) -> Calendar:
-        school = self.school(uai)
-        rows = self._all("SELECT * FROM calendar_windows WHERE uai = ?", uai)
-        windows = {r["key"]: Window(r["key"], _dt(r["opens"]), _dt(r["closes"])) for r in rows}
-        return Calendar(school.timezone if school else "Europe/Paris", windows)
+        # One statement: the school's time zone beside each of its windows (or one empty row).
+        rows = self.conn.execute(
+            "SELECT s.uai, s.timezone, w.key, w.opens, w.closes FROM (SELECT ? AS uai) q "
+            "LEFT JOIN schools s ON s.uai = q.uai "
+            "LEFT JOIN calendar_windows w ON w.uai = q.uai", (uai,)).fetchall()
+        timezone = rows[0][1] if rows[0][0] is not None else "Europe/Paris"
+        windows = {key: Window(key, _dt(opens), _dt(closes))
+                   for _, _, key, opens, closes in rows if key is not None}
+        return Calendar(timezone, windows)
 
     def flag_link(self, guardian_id: str, student_id: str, at: datetime) -> None:
         self.conn.execute(
@@ -372,6 +385,30 @@ class SqliteStore:
     def save_acknowledgement(self, ack: Acknowledgement) -> None:
         self.conn.execute("INSERT INTO acknowledgements VALUES (?, ?, ?, ?)",
                           (ack.student_id, ack.step.value, ack.guardian_id, _ts(ack.at)))
+
+    # One statement for everything a family's screens show of one student, so a screen costs one
+    # read however many of these it shows. Every branch pads to the same seven columns.
+    _FILE_SQL = (
+        "SELECT 'r', step, editor_guardian_id, validated_at, NULL, NULL, NULL "
+        "FROM request_sets WHERE student_id = ?1 "
+        "UNION ALL SELECT 'i', step, rank, voie, metier, scolaire, apprenti "
+        "FROM request_items WHERE student_id = ?1 "
+        "UNION ALL SELECT 'o', step, recommendation, motivation, published_at, NULL, NULL "
+        "FROM council_opinions WHERE student_id = ?1 "
+        "UNION ALL SELECT 'v', step, rank, avis, NULL, NULL, NULL "
+        "FROM opinion_items WHERE student_id = ?1 "
+        "UNION ALL SELECT 'a', step, guardian_id, at, NULL, NULL, NULL "
+        "FROM acknowledgements WHERE student_id = ?1 "
+        "UNION ALL SELECT 'p', rank, voie, detail, published_at, NULL, NULL "
+        "FROM proposals WHERE student_id = ?1 "
+        "UNION ALL SELECT 'x', rank, guardian_id, agree, at, NULL, NULL "
+        "FROM proposal_answers WHERE student_id = ?1 "
+        "UNION ALL SELECT 'd', voie, detail, decided_at, source, published_at, NULL "
+        "FROM decisions WHERE student_id = ?1")
+
+    def student_file(self, student_id: str) -> StudentFile:
+        rows = self.conn.execute(self._FILE_SQL, (student_id,)).fetchall()
+        return file_from_rows(student_id, rows)
 
     # ---- step 3: proposals, answers, decisions -------------------------------------------------
 

@@ -15,7 +15,7 @@ from bot.school import results as council
 from flows.rules.model import Avis, Voie
 from storage.statements import count_statements
 
-from ..states import CLAIRE_PASSWORD, RecordingDriver, World, reach, SCENARIOS
+from ..states import CLAIRE_PASSWORD, SCENARIOS, RecordingDriver, World, reach
 
 MAX_STATEMENTS = 12
 
