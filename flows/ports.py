@@ -32,6 +32,7 @@ from .rules.model import (
     Step,
     Student,
 )
+from .rules.reminders import Rules, Settings
 
 
 class Hasher(Protocol):
@@ -204,7 +205,7 @@ class ReadModels(Protocol):
     def acknowledgement_candidates(self, uais: Iterable[str]) -> list[ReminderCandidate]: ...
     def latest_chats(self) -> dict[str, tuple[str, str]]: ...
     def already_queued(self, keys: Iterable[str]) -> set[str]: ...
-    def reminder_settings_rows(self) -> list[tuple[str, str | None, str | None]]: ...
+    def reminder_rules(self, default: Rules | None = None) -> Settings: ...
 
 
 class Store(UnitOfWork, SchoolBase, Accounts, Conversations, Results, Outbox, Staff, SmsNumbers,

@@ -19,7 +19,7 @@ from flows.rules.calendar import Window
 from flows.rules.model import AccountKind, Step
 from flows.rules.reminders import CONCERNED_LEVEL, Rules, Settings, parse_hours, parse_offsets
 
-from .rows import _dt
+from .rows import _when
 
 SETTINGS_TABLE = "reminder_settings"
 Candidate = ReminderCandidate
@@ -52,7 +52,7 @@ class ReminderReads:
         """Window `key` of every school that has one, by UAI."""
         rows = self.conn.execute("SELECT uai, opens, closes FROM calendar_windows WHERE key = ?",
                                  (key,))
-        return {uai: Window(key, _dt(opens), _dt(closes)) for uai, opens, closes in rows}
+        return {uai: Window(key, _when(opens), _when(closes)) for uai, opens, closes in rows}
 
     def intention_candidates(self, uais: Iterable[str],
                              step: Step = Step.INTENTIONS) -> list[ReminderCandidate]:
@@ -123,14 +123,28 @@ class ReminderReads:
                                  (json.dumps(list(keys)),))
         return {key for (key,) in rows}
 
-    def reminder_settings_rows(self) -> list[tuple[str, str | None, str | None]]:
-        """Each school's row of `reminder_settings` (uai, offsets, hours), when the schema has
-        the table."""
+    def reminder_rules(self, default: Rules | None = None) -> Settings:
+        """Per-school rules from table `reminder_settings` (uai, offsets "7,2,0", hours
+        "08:00-20:00", either NULL for the default) when the schema has it, else the default
+        for every school."""
+        default = default or Rules()
         exists = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                                    (SETTINGS_TABLE,)).fetchone()
         if not exists:
-            return []
-        return list(self.conn.execute(f"SELECT uai, offsets, hours FROM {SETTINGS_TABLE}"))
+            return Settings(default)
+        return settings_from_rows(
+            self.conn.execute(f"SELECT uai, offsets, hours FROM {SETTINGS_TABLE}"), default)
+
+
+def settings_from_rows(rows: Iterable[tuple[str, str | None, str | None]],
+                       default: Rules) -> Settings:
+    """The rules of each school from its (uai, offsets, hours) row; NULL keeps the default."""
+    schools_rules = {}
+    for uai, offsets, hours in rows:
+        start, end = parse_hours(hours) if hours else (default.start, default.end)
+        schools_rules[uai] = Rules(parse_offsets(offsets) if offsets else default.offsets,
+                                   start, end)
+    return Settings(default, schools_rules)
 
 
 # ---- the planner's call style, on any store ----------------------------------------------------
@@ -165,15 +179,4 @@ def already_queued(store: ReadModels, keys: Iterable[str]) -> set[str]:
 
 
 def settings(store: ReadModels, default: Rules | None = None) -> Settings:
-    """Per-school rules from table `reminder_settings` (uai, offsets "7,2,0", hours
-    "08:00-20:00", either NULL for the default), else the default for every school."""
-    default = default or Rules()
-    rows = store.reminder_settings_rows()
-    if not rows:
-        return Settings(default)
-    schools_rules = {}
-    for uai, offsets, hours in rows:
-        start, end = parse_hours(hours) if hours else (default.start, default.end)
-        schools_rules[uai] = Rules(parse_offsets(offsets) if offsets else default.offsets,
-                                   start, end)
-    return Settings(default, schools_rules)
+    return store.reminder_rules(default)

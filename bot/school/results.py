@@ -29,13 +29,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from flows.ports import Store
 from flows.rules import decisions as rules
 from flows.rules.errors import DomainError
 from flows.rules.identity import fold
 from flows.rules.model import Avis, CouncilOpinion, Decision, DecisionSource, Proposal, Step, Student, Voie
 from flows.rules.routing import notify_published
 from flows.texts import t
-from storage import SqliteStore
 
 _AVIS = {"favorable": Avis.FAVORABLE, "reserve": Avis.RESERVE, "defavorable": Avis.DEFAVORABLE}
 DETAIL_MAX_LENGTH = 100
@@ -85,7 +85,7 @@ def _detail(text: str) -> str:
     return cleaned
 
 
-def _student(store: SqliteStore, student_id: str, school: str | None) -> Student:
+def _student(store: Store, student_id: str, school: str | None) -> Student:
     student = store.student(student_id)
     if student is None or (school is not None and student.uai != school):
         raise CouncilInputError(f"no student with id '{student_id}'"
@@ -95,7 +95,7 @@ def _student(store: SqliteStore, student_id: str, school: str | None) -> Student
 
 # ---- the provisional opinion -------------------------------------------------------------------
 
-def record(store: SqliteStore, student_id: str, avis: list[Avis], recommendation: Voie | None,
+def record(store: Store, student_id: str, avis: list[Avis], recommendation: Voie | None,
            motivation: str, now: datetime, *, publish: bool = True,
            school: str | None = None) -> CouncilOpinion:
     """Record (and publish) the opinion; one avis per validated intention, in rank order."""
@@ -125,7 +125,7 @@ def record(store: SqliteStore, student_id: str, avis: list[Avis], recommendation
 
 # ---- step 3 ------------------------------------------------------------------------------------
 
-def record_proposals(store: SqliteStore, student_id: str, proposals: list[tuple[Voie, str]],
+def record_proposals(store: Store, student_id: str, proposals: list[tuple[Voie, str]],
                      now: datetime, *, publish: bool = True,
                      school: str | None = None) -> list[Proposal]:
     """Record (and publish) the council's 1 to 3 ranked proposals; not once the family answered."""
@@ -147,7 +147,7 @@ def record_proposals(store: SqliteStore, student_id: str, proposals: list[tuple[
     return made
 
 
-def record_decision(store: SqliteStore, student_id: str, voie: Voie, detail: str, now: datetime,
+def record_decision(store: Store, student_id: str, voie: Voie, detail: str, now: datetime,
                     *, school: str | None = None) -> Decision:
     """The head's decision after meeting a family that disagreed; published and notified at once."""
     with store.transaction():
@@ -175,7 +175,7 @@ _DECISION_REFUSALS = {
 }
 
 
-def publish_class(store: SqliteStore, uai: str, class_name: str, now: datetime) -> dict[str, int]:
+def publish_class(store: Store, uai: str, class_name: str, now: datetime) -> dict[str, int]:
     """Publish every recorded, unpublished opinion and proposal of a class; notify the families."""
     counts = {"opinions": 0, "proposals": 0}
     with store.transaction():
@@ -262,7 +262,7 @@ def decision_rows_from_csv(text: str) -> list[tuple[str, Voie, str]]:
     return _parse_file(text, ("student_id", "voie"), _decision_row)
 
 
-def record_all(store: SqliteStore, record_one: Callable[..., object], rows: list[tuple],
+def record_all(store: Store, record_one: Callable[..., object], rows: list[tuple],
                now: datetime, **options: object) -> int:
     """Record every row of a file in one transaction: all of it, or nothing and every error."""
     errors = []

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from aiolimiter import AsyncLimiter
 
-from storage import SqliteStore
+from flows.ports import Store
 
 from .base import Outgoing, PermanentFailure, TemporaryFailure, Transport
 
@@ -36,7 +36,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 class OutboxSender:
-    def __init__(self, store: SqliteStore, transports: dict[str, Transport],
+    def __init__(self, store: Store, transports: dict[str, Transport],
                  clock: Callable[[], datetime], rates: dict[str, float] | None = None,
                  max_attempts: int = MAX_ATTEMPTS) -> None:
         self.store = store

@@ -198,7 +198,8 @@ class Ctx:
         self.__dict__.pop("student", None)
 
     def log_in(self, account: Account) -> None:
-        """Bind this chat to `account`: the services are now open to it."""
+        """Bind this chat to `account` (a saved one): the services are now open to it."""
+        assert account.id is not None, "an account is saved before a chat is bound to it"
         self.store.bind(self.inbound.channel, self.inbound.address, account.id, self.now)
         self.account_id = account.id
         self.__dict__.pop("account", None)

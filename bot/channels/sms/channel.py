@@ -34,12 +34,12 @@ from datetime import datetime
 from flows.dialogue.machine import TRIGGERS
 from flows.engine import Engine
 from flows.exchange import Inbound, Reply
+from flows.ports import Store
 from flows.rules.accounts import IDLE_TIMEOUT
 from flows.rules.errors import DomainError
 from flows.rules.identity import fold, normalize_mobile
 from flows.rules.model import AccountKind, Conversation, OutMessage
 from flows.texts import t
-from storage import SqliteStore
 
 from ...sending.sender import OutboxSender
 from ..options import by_number
@@ -111,7 +111,7 @@ def choose(text: str, offered: list[list[str]], free_text: bool) -> str | None:
 
 
 class SmsChannel:
-    def __init__(self, engine: Engine, store: SqliteStore, clock: Callable[[], datetime],
+    def __init__(self, engine: Engine, store: Store, clock: Callable[[], datetime],
                  reply: str = REPLY_OUTBOX, sender: OutboxSender | None = None) -> None:
         if reply not in (REPLY_OUTBOX, REPLY_TWIML):
             raise ValueError(f"reply must be {REPLY_OUTBOX} or {REPLY_TWIML}")

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from storage import SqliteStore, followup
+from flows.ports import Store
+from storage import followup
 
 from .. import results
 from ..console import labels
@@ -76,7 +77,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--out", help="write to this file (default: standard output)")
 
 
-def command(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def command(store: Store, args: argparse.Namespace, now: datetime) -> int:
     try:
         return _COMMANDS[args.command](store, args, now)
     except results.CouncilInputError as exc:
@@ -98,7 +99,7 @@ def _read(path: str) -> str:
     return Path(path).read_text(encoding="utf-8-sig")
 
 
-def _record_file(store: SqliteStore, parse: Callable, record_one: Callable, path: str,
+def _record_file(store: Store, parse: Callable, record_one: Callable, path: str,
                  now: datetime, what: str, **options: object) -> int:
     rows = parse(_read(path))
     count = results.record_all(store, record_one, rows, now, **options)
@@ -107,7 +108,7 @@ def _record_file(store: SqliteStore, parse: Callable, record_one: Callable, path
     return 0
 
 
-def _council(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def _council(store: Store, args: argparse.Namespace, now: datetime) -> int:
     if args.csv:
         return _record_file(store, results.rows_from_csv, results.record, args.csv, now,
                             "opinion(s)", publish=not args.draft)
@@ -120,7 +121,7 @@ def _council(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int
     return 0
 
 
-def _proposals(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def _proposals(store: Store, args: argparse.Namespace, now: datetime) -> int:
     if args.csv:
         return _record_file(store, results.proposal_rows_from_csv, results.record_proposals,
                             args.csv, now, "student(s)' proposals", publish=not args.draft)
@@ -135,7 +136,7 @@ def _proposals(store: SqliteStore, args: argparse.Namespace, now: datetime) -> i
     return 0
 
 
-def _decision(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def _decision(store: Store, args: argparse.Namespace, now: datetime) -> int:
     if args.csv:
         return _record_file(store, results.decision_rows_from_csv, results.record_decision,
                             args.csv, now, "decision(s)")
@@ -147,12 +148,12 @@ def _decision(store: SqliteStore, args: argparse.Namespace, now: datetime) -> in
     return 0
 
 
-def _school(store: SqliteStore, uai: str) -> None:
+def _school(store: Store, uai: str) -> None:
     if store.school(uai.upper()) is None:
         raise results.CouncilInputError(f"no school with UAI '{uai}'")
 
 
-def _publish(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def _publish(store: Store, args: argparse.Namespace, now: datetime) -> int:
     _school(store, args.school)
     if args.class_name not in followup.class_names(store, args.school.upper()):
         raise results.CouncilInputError(f"no class '{args.class_name}' of 3e in {args.school}")
@@ -162,7 +163,7 @@ def _publish(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int
     return 0
 
 
-def _followup(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def _followup(store: Store, args: argparse.Namespace, now: datetime) -> int:
     _school(store, args.school)
     uai = args.school.upper()
     calendar = store.calendar(uai)
@@ -185,7 +186,7 @@ def _followup(store: SqliteStore, args: argparse.Namespace, now: datetime) -> in
     return 0
 
 
-def _export(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def _export(store: Store, args: argparse.Namespace, now: datetime) -> int:
     _school(store, args.school)
     text = followup.export_csv(store, args.school.upper(), args.class_name, now)
     if args.out:

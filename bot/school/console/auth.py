@@ -25,9 +25,8 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flows.ports import Hasher
+from flows.ports import Hasher, Store
 from flows.rules.identity import password_problems
-from storage import SqliteStore
 
 ROLES = {"head": "Chef d'établissement", "deputy": "Adjoint(e) du chef d'établissement",
          "teacher": "Professeur principal"}
@@ -116,7 +115,7 @@ def _dt(text: str | None) -> datetime | None:
 
 
 class Auth:
-    def __init__(self, store: SqliteStore, hasher: Hasher, clock: Callable[[], datetime],
+    def __init__(self, store: Store, hasher: Hasher, clock: Callable[[], datetime],
                  executor: Executor | None = None) -> None:
         self.store = store
         self.hasher = hasher
@@ -218,7 +217,7 @@ class Auth:
 
 # ---- accounts, for the command line ------------------------------------------------------------
 
-def add_staff(store: SqliteStore, hasher: Hasher, uai: str, login: str, role: str, password: str,
+def add_staff(store: Store, hasher: Hasher, uai: str, login: str, role: str, password: str,
               now: datetime) -> int:
     """Create a staff account; StaffInputError says why not (in English, for the operator)."""
     uai = uai.strip().upper()
@@ -242,7 +241,7 @@ def add_staff(store: SqliteStore, hasher: Hasher, uai: str, login: str, role: st
     return staff_id
 
 
-def unlock_staff(store: SqliteStore, uai: str, login: str, now: datetime) -> None:
+def unlock_staff(store: Store, uai: str, login: str, now: datetime) -> None:
     row = store.staff_by_login(normalize_login(login))
     if row is None or row["uai"] != uai.strip().upper():
         raise StaffInputError(f"no staff account {normalize_login(login)} in school {uai}")

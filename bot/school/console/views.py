@@ -24,12 +24,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from flows.dialogue.recap import intention_lines
+from flows.ports import Store
 from flows.rules import decisions
 from flows.rules.calendar import WINDOW_ORDER, Calendar, Window, check_order, day_window
 from flows.rules.errors import DomainError
 from flows.rules.model import Avis, Step, Student, Voie
 from flows.rules.reminders import parse_hours, parse_offsets
-from storage import SqliteStore, followup
+from storage import followup
 
 from .. import results
 from . import base_import, csrf, labels
@@ -97,7 +98,7 @@ def staff_page(*, manage: bool = False) -> Callable[[Handler], Callable]:
 
 
 class Console:
-    def __init__(self, store: SqliteStore, clock: Callable[[], datetime], auth: Auth, *,
+    def __init__(self, store: Store, clock: Callable[[], datetime], auth: Auth, *,
                  base: str = "/console", insecure_cookies: bool = False) -> None:
         self.store = store
         self.clock = clock
