@@ -43,7 +43,7 @@ from flows.rules.model import (
 
 from . import migrations
 from .reminders import ReminderReads
-from .rows import _dt, _ts, file_from_rows
+from .rows import _dt, _ts, _when, file_from_rows
 
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -93,7 +93,7 @@ class SqliteStore(ReminderReads):
             raise
         self.conn.execute("COMMIT")
 
-    def _one(self, sql: str, *params: object) -> sqlite3.Row | None:
+    def _one(self, sql: str, *params: object) -> dict | None:
         cursor = self.conn.execute(sql, params)
         row = cursor.fetchone()
         if row is None:
@@ -159,7 +159,7 @@ class SqliteStore(ReminderReads):
             "LEFT JOIN schools s ON s.uai = q.uai "
             "LEFT JOIN calendar_windows w ON w.uai = q.uai", (uai,)).fetchall()
         timezone = rows[0][1] if rows[0][0] is not None else "Europe/Paris"
-        windows = {key: Window(key, _dt(opens), _dt(closes))
+        windows = {key: Window(key, _when(opens), _when(closes))
                    for _, _, key, opens, closes in rows if key is not None}
         return Calendar(timezone, windows)
 
@@ -173,23 +173,31 @@ class SqliteStore(ReminderReads):
         return {r["student_id"] for r in rows}
 
     # loading the base (CLI, demo)
+    def _upsert(self, table: str, key: tuple[str, ...], row: dict[str, object]) -> None:
+        """Insert `row`, or update the given columns of the row with the same key."""
+        columns = ", ".join(row)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in row if c not in key)
+        self.conn.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))}) "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}", tuple(row.values()))
+
     def put_school(self, school: School) -> None:
-        self.db["schools"].upsert(vars(school), pk="uai")
+        self._upsert("schools", ("uai",), vars(school))
 
     def put_student(self, student: Student) -> None:
-        self.db["students"].upsert({**vars(student), "birth_date": student.birth_date.isoformat()},
-                                   pk="id")
+        self._upsert("students", ("id",),
+                     {**vars(student), "birth_date": student.birth_date.isoformat()})
 
     def put_guardian(self, guardian: Guardian, student_ids: list[str]) -> None:
-        self.db["guardians"].upsert(vars(guardian), pk="id")
+        self._upsert("guardians", ("id",), vars(guardian))
         for student_id in student_ids:
             self.conn.execute("INSERT OR IGNORE INTO guardian_links VALUES (?, ?)",
                               (guardian.id, student_id))
 
     def put_window(self, uai: str, window: Window) -> None:
-        self.db["calendar_windows"].upsert(
-            {"uai": uai, "key": window.key, "opens": _ts(window.opens),
-             "closes": _ts(window.closes)}, pk=("uai", "key"))
+        self._upsert("calendar_windows", ("uai", "key"),
+                     {"uai": uai, "key": window.key, "opens": _ts(window.opens),
+                      "closes": _ts(window.closes)})
 
     # ---- accounts and bindings -----------------------------------------------------------------
 
@@ -305,8 +313,8 @@ class SqliteStore(ReminderReads):
         row = self._one("SELECT * FROM activation_codes WHERE guardian_id = ?", guardian_id)
         if row is None:
             return None
-        return ActivationCode(row["guardian_id"], row["code_hash"], _dt(row["expires_at"]),
-                              row["attempts"], _dt(row["sent_at"]), row["sends_today"],
+        return ActivationCode(row["guardian_id"], row["code_hash"], _when(row["expires_at"]),
+                              row["attempts"], _when(row["sent_at"]), row["sends_today"],
                               date.fromisoformat(row["send_day"]))
 
     def save_activation_code(self, code: ActivationCode) -> None:
@@ -332,7 +340,7 @@ class SqliteStore(ReminderReads):
         items = [Intention(Voie(r["voie"]), r["metier"] or "", bool(r["scolaire"]),
                            bool(r["apprenti"])) for r in rows]
         return RequestSet(student_id, step, items, head["editor_guardian_id"],
-                          _dt(head["validated_at"]))
+                          _when(head["validated_at"]))
 
     def save_requests(self, requests: RequestSet) -> None:
         """Save the validated list; the single-editor rule is checked here too, atomically."""
@@ -380,7 +388,7 @@ class SqliteStore(ReminderReads):
         if row is None:
             return None
         return Acknowledgement(row["student_id"], Step(row["step"]), row["guardian_id"],
-                               _dt(row["at"]))
+                               _when(row["at"]))
 
     def save_acknowledgement(self, ack: Acknowledgement) -> None:
         self.conn.execute("INSERT INTO acknowledgements VALUES (?, ?, ?, ?)",
@@ -428,7 +436,7 @@ class SqliteStore(ReminderReads):
         rows = self._all("SELECT * FROM proposal_answers WHERE student_id = ? ORDER BY rank",
                          student_id)
         return [ProposalAnswer(r["student_id"], r["rank"], r["guardian_id"], bool(r["agree"]),
-                               _dt(r["at"])) for r in rows]
+                               _when(r["at"])) for r in rows]
 
     def save_answer(self, answer: ProposalAnswer) -> None:
         """An answer is final: a second answer to the same proposal is refused here too."""
@@ -444,7 +452,7 @@ class SqliteStore(ReminderReads):
         if row is None:
             return None
         return Decision(row["student_id"], Voie(row["voie"]), row["detail"] or "",
-                        _dt(row["decided_at"]), DecisionSource(row["source"]),
+                        _when(row["decided_at"]), DecisionSource(row["source"]),
                         _dt(row["published_at"]))
 
     def save_decision(self, decision: Decision) -> None:
@@ -520,7 +528,7 @@ class SqliteStore(ReminderReads):
         cursor = self.conn.execute(
             "INSERT INTO staff_accounts (uai, login, role, password_hash, failed_logins, created_at)"
             " VALUES (?, ?, ?, ?, 0, ?)", (uai, login, role, password_hash, _ts(at)))
-        return cursor.lastrowid
+        return int(cursor.lastrowid or 0)  # an INSERT into a rowid table always sets it
 
     def set_staff_login_state(self, staff_id: int, failed_logins: int,
                               locked_until: datetime | None) -> None:
@@ -561,7 +569,7 @@ class SqliteStore(ReminderReads):
         rows = self._all("SELECT a.student_id, a.at FROM acknowledgements a JOIN students s "
                          "ON s.id = a.student_id WHERE s.uai = ? AND a.step = ?", uai,
                          Step.INTENTIONS.value)
-        return {r["student_id"]: _dt(r["at"]) for r in rows}
+        return {r["student_id"]: _when(r["at"]) for r in rows}
 
     def guardian_has_child_in(self, guardian_id: str, uai: str) -> bool:
         return self._one("SELECT 1 AS yes FROM guardian_links l JOIN students s ON s.id = "
@@ -569,8 +577,8 @@ class SqliteStore(ReminderReads):
                          guardian_id, uai) is not None
 
     def put_reminder_settings(self, uai: str, offsets: str | None, hours: str | None) -> None:
-        self.db["reminder_settings"].upsert({"uai": uai, "offsets": offsets, "hours": hours},
-                                            pk="uai")
+        self._upsert("reminder_settings", ("uai",),
+                     {"uai": uai, "offsets": offsets, "hours": hours})
 
     # ---- SMS channel: inbound de-duplication, STOP / START, numbers kept bound, unknown numbers --
 
