@@ -24,6 +24,11 @@ For each `synchronous` mode, on a fresh SQLite file in a temporary directory, it
 3. times every `engine.handle` call with `time.perf_counter_ns`, and checks the journey succeeded
    (confirmation texts, saved requests and acknowledgements, no internal error of the engine).
 
+THE CEILING. Before and after the journeys, on a file in the same directory, the bench counts
+bare single-row `UPDATE` + `COMMIT`s per second (WAL, the same `synchronous`) for two seconds and
+keeps the better figure: what the disk allows one event at most. The engine's events/s are
+reported as a ratio of it (target >= 0.3): what the engine adds around the commit.
+
 HASHING, AND WHAT MOST GUARDIANS SKIP. Passwords and activation codes are hashed with argon2id at
 production parameters (`Argon2Hasher()`, tens of milliseconds per hash, on purpose), in the
 engine's hashing thread as in production (`bot.runtime.hashing.hashing_executor`: one hash at a time, at
@@ -556,8 +561,12 @@ async def run_mode(options: Options, synchronous: str) -> Result:
         path = Path(tmp) / "bench.sqlite3"
         store = SqliteStore(path, synchronous=synchronous)
         try:
+            # Measured before and after the journeys, the better kept: a moment when another
+            # process held the disk must not flatter the ratio.
             ceiling = commit_ceiling(Path(tmp), synchronous)
-            return await _run(store, path, options, synchronous, ceiling)
+            result = await _run(store, path, options, synchronous, ceiling)
+            result.ceiling_per_s = max(ceiling, commit_ceiling(Path(tmp), synchronous))
+            return result
         finally:
             store.close()
 
