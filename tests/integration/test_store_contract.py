@@ -285,10 +285,10 @@ def test_the_outbox_keeps_order_keys_and_states(store: Store) -> None:
     store.retry_later(three, later + timedelta(minutes=1), "timeout")
     assert [r["body"] for r in store.due_messages(later)] == ["two"]
     store.set_aside(two, "refused")
-    rows = {r["body"]: r for r in store.outbox()}
-    assert (rows["one"]["status"], rows["one"]["attempts"]) == ("sent", 1)
-    assert (rows["two"]["status"], rows["two"]["last_error"]) == ("failed", "refused")
-    assert (rows["three"]["status"], rows["three"]["attempts"]) == ("pending", 1)
+    by_body = {r["body"]: r for r in store.outbox()}
+    assert (by_body["one"]["status"], by_body["one"]["attempts"]) == ("sent", 1)
+    assert (by_body["two"]["status"], by_body["two"]["last_error"]) == ("failed", "refused")
+    assert (by_body["three"]["status"], by_body["three"]["attempts"]) == ("pending", 1)
     assert [r["body"] for r in store.pending_messages()] == ["three"]
     assert store.already_queued(["k1", "k2"]) == {"k1"}
 
