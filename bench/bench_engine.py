@@ -77,6 +77,7 @@ from flows.exchange import Inbound, Reply
 from flows.rules.calendar import day_window
 from flows.rules.model import Account, AccountKind, Avis, Guardian, School, Step, Student, Voie
 from storage import SqliteStore
+from storage.statements import StatementCount, count_statements
 
 CHANNEL = "bench"
 SCHOOL = School("0690001A", "Collège du Banc d'Essai", "04 72 00 00 99",
@@ -89,6 +90,9 @@ OPINION_DELAY = timedelta(days=15)  # inside the demo's opinion window (days 14 
 MAX_GUARDIANS = 10_000_000  # the mobile numbers are +33 61 followed by 7 digits of the index
 TARGET_EVENTS_PER_S = 2000
 TARGET_P99_MS = 5.0
+COUNT_EVERY = 100  # one chat in this many counts its SQL statements per event
+SCREENS = {"home": "Orientation", "editor": "Saisir les intentions",
+           "opinion": "Avis provisoire du conseil de classe"}
 TARGET_CEILING_RATIO = 0.3  # of the bare single-row UPDATE + COMMIT rate on the same file system
 CEILING_SECONDS = 2.0
 
@@ -152,6 +156,8 @@ class Stats:
     engine: Histogram = field(default_factory=Histogram)  # no hash, none in flight either
     beside: Histogram = field(default_factory=Histogram)  # no hash, but argon2 threads running
     hashing: Histogram = field(default_factory=Histogram)  # events that needed an argon2 hash
+    # SQL statements of each no-hash event of one chat in COUNT_EVERY, by what was typed/pressed
+    statements: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def events(self) -> int:
@@ -243,12 +249,22 @@ class BenchEngine(Engine):
 class Chat:
     """One guardian's chat: open it, send text, press buttons by label; every event is timed."""
 
-    def __init__(self, engine: BenchEngine, stats: Stats, address: str) -> None:
+    def __init__(self, engine: BenchEngine, stats: Stats, address: str,
+                 counted: bool = False) -> None:
         self.engine = engine
         self.store: SqliteStore = engine.store
         self.stats = stats
         self.address = address
+        self.counted = counted  # this chat counts the SQL statements of its events
         self.last: Reply | None = None
+
+    @contextmanager
+    def _counting(self) -> Iterator[StatementCount | None]:
+        if not self.counted:
+            yield None
+            return
+        with count_statements(self.store.conn) as seen:
+            yield seen
 
     @property
     def text(self) -> str:
@@ -258,18 +274,22 @@ class Chat:
         if fragment not in self.text:
             raise BenchFailure(f"{self.address}: expected {fragment!r} in {self.text[:400]!r}")
 
-    async def _take(self, inbound: Inbound, show_only: bool = False) -> None:
+    async def _take(self, inbound: Inbound, show_only: bool = False, label: str = "open") -> None:
         await asyncio.sleep(0)  # other chats' events get in, as between two network reads
         engine = self.engine
         slow_before, beside = engine.slow_events, engine.in_flight > 0
-        start = time.perf_counter_ns()
-        replies = await engine.handle(inbound, show_only)
-        elapsed = time.perf_counter_ns() - start
-        # An event without a hash never yields to the loop: nothing else runs during it.
+        with self._counting() as seen:
+            start = time.perf_counter_ns()
+            replies = await engine.handle(inbound, show_only)
+            elapsed = time.perf_counter_ns() - start
+        # An event without a hash never yields to the loop: nothing else runs during it, so the
+        # statements seen are its own.
         if engine.slow_events != slow_before:
             self.stats.hashing.add(elapsed)
         else:
             (self.stats.beside if beside else self.stats.engine).add(elapsed)
+            if seen is not None:
+                self.stats.statements.setdefault(label, []).append(len(seen))
         if len(replies) != 1:
             raise BenchFailure(f"{self.address}: expected one reply, got {replies!r}")
         self.last = replies[0]
@@ -278,7 +298,7 @@ class Chat:
         await self._take(Inbound(CHANNEL, self.address), show_only=True)
 
     async def send(self, text: str) -> None:
-        await self._take(Inbound(CHANNEL, self.address, text=text))
+        await self._take(Inbound(CHANNEL, self.address, text=text), label=text)
 
     async def press(self, label: str) -> None:
         """Press the one button whose label starts with `label`."""
@@ -287,7 +307,7 @@ class Chat:
         if len(buttons) != 1:
             labels = [b.label for b in self.last.flat_buttons] if self.last else []
             raise BenchFailure(f"{self.address}: no single button {label!r} in {labels}")
-        await self._take(Inbound(CHANNEL, self.address, choice=buttons[0].data))
+        await self._take(Inbound(CHANNEL, self.address, choice=buttons[0].data), label=label)
 
 
 # ---- the synthetic school base -------------------------------------------------------------------
@@ -489,7 +509,7 @@ async def drive(engine: BenchEngine, stats: Stats, indices: range, journey: tupl
     async def worker() -> None:
         nonlocal done
         for index in pending:
-            chat = Chat(engine, stats, address_of(index))
+            chat = Chat(engine, stats, address_of(index), index % COUNT_EVERY == 0)
             for part in journey:
                 await part(chat, index)
             done += 1
@@ -615,6 +635,7 @@ def key_values(result: Result) -> list[str]:
         f"rss_at_10pct_mb={result.rss_10pct_mb:.0f} rss_end_mb={result.rss_end_mb:.0f} "
         f"guardians={o.guardians} concurrency={o.concurrency} {mode}",
         f"bench ceiling commits_per_s={result.ceiling_per_s:.0f} ratio={result.ratio:.2f} {mode}",
+        f"bench statements {statement_figures(result.stats)} {mode}",
         f"bench hashing {_latencies(s.hashing)} single_hash_ms={result.single_hash_ms:.0f} "
         f"argon2={argon2} full_journey_guardians={result.sample} {mode}",
         f"bench beside_hashing events_per_s={s.beside.per_second:.0f} {_latencies(s.beside)} "
@@ -623,6 +644,15 @@ def key_values(result: Result) -> list[str]:
         f"bench run wall_s={result.seconds['total']:.1f} load_s={result.seconds['load']:.1f} "
         f"db_mb={result.db_mb:.0f} {mode}",
     ]
+
+
+def statement_figures(stats: Stats) -> str:
+    """The mean over all counted events, and the most any event opening each screen ran."""
+    counts = [n for seen in stats.statements.values() for n in seen]
+    mean = sum(counts) / len(counts) if counts else 0.0
+    screens = " ".join(f"{name}_max={max(stats.statements.get(label, [0]))}"
+                       for name, label in SCREENS.items())
+    return f"mean={mean:.1f} {screens}"
 
 
 def verdict(ok: bool) -> str:
@@ -653,6 +683,8 @@ def human_report(result: Result) -> list[str]:
         f"{verdict(eps >= TARGET_EVENTS_PER_S)}; p99 < {TARGET_P99_MS} ms: "
         f"{verdict(p99 < TARGET_P99_MS)}]; {result.bulk_wall_per_s:,.0f} events/s of wall "
         "clock (driver included)",
+        f"   SQL statements per event (one chat in {COUNT_EVERY}, no-hash events): "
+        f"{statement_figures(result.stats)}",
         f"   ceiling, bare single-row UPDATE + COMMIT on the same file system: "
         f"{result.ceiling_per_s:,.0f}/s; the engine reaches {result.ratio:.2f} of it  "
         f"[>= {TARGET_CEILING_RATIO}: {verdict(result.ratio >= TARGET_CEILING_RATIO)}]",
