@@ -68,6 +68,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from bot.runtime import demo
 from bot.runtime.hashing import Argon2Hasher, hashing_executor
@@ -79,6 +80,7 @@ from flows.rules.model import Account, AccountKind, Avis, Guardian, School, Step
 from storage import SqliteStore
 from storage.statements import StatementCount, count_statements
 
+T = TypeVar("T")
 CHANNEL = "bench"
 SCHOOL = School("0690001A", "Collège du Banc d'Essai", "04 72 00 00 99",
                 "college.banc-essai@example.org")
@@ -99,6 +101,13 @@ CEILING_SECONDS = 2.0
 
 class BenchFailure(Exception):
     """The journey did not go as the seed says: the figures would measure error screens."""
+
+
+def present(value: T | None, what: str) -> T:
+    """`value`, which the journey so far guarantees; a bench failure otherwise."""
+    if value is None:
+        raise BenchFailure(f"no {what} where the journey made one")
+    return value
 
 
 # ---- measuring -----------------------------------------------------------------------------------
@@ -228,6 +237,7 @@ class BenchEngine(Engine):
 
     def __init__(self, store: SqliteStore, hasher: Argon2Hasher, clock: Clock) -> None:
         super().__init__(store, hasher, clock, hashing_executor())  # as in production
+        self.sqlite = store  # the concrete store: the bench counts statements on its connection
         self.codes: dict[str, str] = {}
         self.in_flight = 0  # hashes being computed in the thread pool
 
@@ -252,7 +262,7 @@ class Chat:
     def __init__(self, engine: BenchEngine, stats: Stats, address: str,
                  counted: bool = False) -> None:
         self.engine = engine
-        self.store: SqliteStore = engine.store
+        self.store: SqliteStore = engine.sqlite
         self.stats = stats
         self.address = address
         self.counted = counted  # this chat counts the SQL statements of its events
@@ -368,16 +378,17 @@ def preactivate(store: SqliteStore, indices: range, password_hash: str, now: dat
             account = store.save_account(Account(
                 None, f"banc.{index}", AccountKind.GUARDIAN, guardian_id(index), status="active",
                 password_hash=password_hash, activated_at=now))
-            store.bind(CHANNEL, address_of(index), account.id, now)
+            store.bind(CHANNEL, address_of(index), present(account.id, "account id"), now)
 
 
 def rebind(store: SqliteStore, indices: range, now: datetime) -> None:
     """Stands for the log-in of the guardians who skip hashing: bind the chat, session fresh."""
     with store.transaction():
         for index in indices:
-            account = store.account_of(AccountKind.GUARDIAN, guardian_id(index))
-            store.bind(CHANNEL, address_of(index), account.id, now)
-            conversation = store.conversation(CHANNEL, address_of(index))
+            account = present(store.account_of(AccountKind.GUARDIAN, guardian_id(index)),
+                              "account")
+            store.bind(CHANNEL, address_of(index), present(account.id, "account id"), now)
+            conversation = present(store.conversation(CHANNEL, address_of(index)), "conversation")
             conversation.updated_at = now
             store.save_conversation(conversation)
 
@@ -401,7 +412,7 @@ async def activate(chat: Chat, index: int) -> None:
         await chat.press(label)
     await chat.send(guardian.nom)
     await chat.send(guardian.prenom)
-    await chat.send("0" + guardian.mobile.removeprefix("+33"))
+    await chat.send("0" + present(guardian.mobile, "mobile").removeprefix("+33"))
     chat.expect("Un code d'activation vous a été envoyé")
     code = chat.engine.codes.pop(chat.address, None)
     if code is None:
@@ -414,7 +425,7 @@ async def activate(chat: Chat, index: int) -> None:
 
 
 async def log_in(chat: Chat, index: int) -> None:
-    account = chat.store.account_of(AccountKind.GUARDIAN, guardian_id(index))
+    account = present(chat.store.account_of(AccountKind.GUARDIAN, guardian_id(index)), "account")
     await chat.open()
     await chat.press("J'ai un compte")
     await chat.send(account.identifier)
