@@ -19,9 +19,11 @@ class Argon2Hasher:
 
     def __init__(self, time_cost: int | None = None, memory_cost: int | None = None,
                  parallelism: int | None = None) -> None:
-        options = {k: v for k, v in (("time_cost", time_cost), ("memory_cost", memory_cost),
-                                     ("parallelism", parallelism)) if v is not None}
-        self._hasher = PasswordHasher(**options)
+        library = PasswordHasher()  # the library's production parameters fill what is not given
+        self._hasher = PasswordHasher(
+            time_cost=library.time_cost if time_cost is None else time_cost,
+            memory_cost=library.memory_cost if memory_cost is None else memory_cost,
+            parallelism=library.parallelism if parallelism is None else parallelism)
 
     @property
     def parameters(self) -> dict[str, int]:
