@@ -1,4 +1,5 @@
-"""Persistence behind the interface `flows.ports.Store`: SQLite through sqlite-utils by default."""
+"""Persistence behind the ports of `flows.ports`: SQLite (the embedded default) and, for unit
+tests, an in-memory store (`storage.memory`)."""
 
 from .sqlite import SqliteStore, StorageError
 

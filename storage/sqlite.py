@@ -1,4 +1,4 @@
-"""The SQLite implementation of `flows.ports.Store`: one file in WAL mode, via sqlite-utils.
+"""The SQLite implementation of `flows.ports.Store` (every port): one file in WAL mode.
 
 One connection, used from one thread (the event loop's). Every inbound event runs in one
 `BEGIN IMMEDIATE … COMMIT`, so the write lock is taken up front and another process (the CLI
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from flows.ports import StudentFile
 from flows.rules.calendar import Calendar, Window
 from flows.rules.errors import DomainError
 from flows.rules.model import (
@@ -42,6 +43,8 @@ from flows.rules.model import (
 from flows.rules.standing import FollowupRow
 
 from . import followup, migrations
+from .reminders import ReminderReads
+from .rows import _dt, _ts, _when, file_from_rows
 
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -50,15 +53,7 @@ class StorageError(Exception):
     """The database cannot be opened or written; the message is one line for the operator."""
 
 
-def _ts(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def _dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-class SqliteStore:
+class SqliteStore(ReminderReads):
     def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
         if synchronous.upper() not in SYNCHRONOUS_MODES:
             raise StorageError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
@@ -80,6 +75,10 @@ class SqliteStore:
     def close(self) -> None:
         self.conn.close()
 
+    def reopened(self) -> SqliteStore:
+        """The same file through a connection of its own, for a worker thread."""
+        return SqliteStore(self.path, synchronous=self.synchronous)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         if self.conn.in_transaction:  # nested: join the outer transaction through a savepoint
@@ -95,7 +94,7 @@ class SqliteStore:
             raise
         self.conn.execute("COMMIT")
 
-    def _one(self, sql: str, *params: object) -> sqlite3.Row | None:
+    def _one(self, sql: str, *params: object) -> dict | None:
         cursor = self.conn.execute(sql, params)
         row = cursor.fetchone()
         if row is None:
@@ -134,6 +133,15 @@ class SqliteStore:
             "WHERE l.guardian_id = ? ORDER BY s.birth_date, s.id", guardian_id)
         return [self._student(r) for r in rows]
 
+    def visible_children(self, guardian_id: str) -> list[Student]:
+        """The guardian's children, less those whose link the guardian disowned."""
+        rows = self._all(
+            "SELECT s.* FROM students s JOIN guardian_links l ON l.student_id = s.id "
+            "WHERE l.guardian_id = ?1 AND NOT EXISTS (SELECT 1 FROM link_flags f "
+            "WHERE f.guardian_id = ?1 AND f.student_id = s.id) ORDER BY s.birth_date, s.id",
+            guardian_id)
+        return [self._student(r) for r in rows]
+
     def guardians_of(self, student_id: str) -> list[Guardian]:
         rows = self._all(
             "SELECT g.* FROM guardians g JOIN guardian_links l ON l.guardian_id = g.id "
@@ -146,10 +154,15 @@ class SqliteStore:
         return [self._student(r) for r in rows]
 
     def calendar(self, uai: str) -> Calendar:
-        school = self.school(uai)
-        rows = self._all("SELECT * FROM calendar_windows WHERE uai = ?", uai)
-        windows = {r["key"]: Window(r["key"], _dt(r["opens"]), _dt(r["closes"])) for r in rows}
-        return Calendar(school.timezone if school else "Europe/Paris", windows)
+        # One statement: the school's time zone beside each of its windows (or one empty row).
+        rows = self.conn.execute(
+            "SELECT s.uai, s.timezone, w.key, w.opens, w.closes FROM (SELECT ? AS uai) q "
+            "LEFT JOIN schools s ON s.uai = q.uai "
+            "LEFT JOIN calendar_windows w ON w.uai = q.uai", (uai,)).fetchall()
+        timezone = rows[0][1] if rows[0][0] is not None else "Europe/Paris"
+        windows = {key: Window(key, _when(opens), _when(closes))
+                   for _, _, key, opens, closes in rows if key is not None}
+        return Calendar(timezone, windows)
 
     def flag_link(self, guardian_id: str, student_id: str, at: datetime) -> None:
         self.conn.execute(
@@ -161,23 +174,31 @@ class SqliteStore:
         return {r["student_id"] for r in rows}
 
     # loading the base (CLI, demo)
+    def _upsert(self, table: str, key: tuple[str, ...], row: dict[str, object]) -> None:
+        """Insert `row`, or update the given columns of the row with the same key."""
+        columns = ", ".join(row)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in row if c not in key)
+        self.conn.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))}) "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}", tuple(row.values()))
+
     def put_school(self, school: School) -> None:
-        self.db["schools"].upsert(vars(school), pk="uai")
+        self._upsert("schools", ("uai",), vars(school))
 
     def put_student(self, student: Student) -> None:
-        self.db["students"].upsert({**vars(student), "birth_date": student.birth_date.isoformat()},
-                                   pk="id")
+        self._upsert("students", ("id",),
+                     {**vars(student), "birth_date": student.birth_date.isoformat()})
 
     def put_guardian(self, guardian: Guardian, student_ids: list[str]) -> None:
-        self.db["guardians"].upsert(vars(guardian), pk="id")
+        self._upsert("guardians", ("id",), vars(guardian))
         for student_id in student_ids:
             self.conn.execute("INSERT OR IGNORE INTO guardian_links VALUES (?, ?)",
                               (guardian.id, student_id))
 
     def put_window(self, uai: str, window: Window) -> None:
-        self.db["calendar_windows"].upsert(
-            {"uai": uai, "key": window.key, "opens": _ts(window.opens),
-             "closes": _ts(window.closes)}, pk=("uai", "key"))
+        self._upsert("calendar_windows", ("uai", "key"),
+                     {"uai": uai, "key": window.key, "opens": _ts(window.opens),
+                      "closes": _ts(window.closes)})
 
     # ---- accounts and bindings -----------------------------------------------------------------
 
@@ -293,8 +314,8 @@ class SqliteStore:
         row = self._one("SELECT * FROM activation_codes WHERE guardian_id = ?", guardian_id)
         if row is None:
             return None
-        return ActivationCode(row["guardian_id"], row["code_hash"], _dt(row["expires_at"]),
-                              row["attempts"], _dt(row["sent_at"]), row["sends_today"],
+        return ActivationCode(row["guardian_id"], row["code_hash"], _when(row["expires_at"]),
+                              row["attempts"], _when(row["sent_at"]), row["sends_today"],
                               date.fromisoformat(row["send_day"]))
 
     def save_activation_code(self, code: ActivationCode) -> None:
@@ -320,7 +341,7 @@ class SqliteStore:
         items = [Intention(Voie(r["voie"]), r["metier"] or "", bool(r["scolaire"]),
                            bool(r["apprenti"])) for r in rows]
         return RequestSet(student_id, step, items, head["editor_guardian_id"],
-                          _dt(head["validated_at"]))
+                          _when(head["validated_at"]))
 
     def save_requests(self, requests: RequestSet) -> None:
         """Save the validated list; the single-editor rule is checked here too, atomically."""
@@ -368,11 +389,35 @@ class SqliteStore:
         if row is None:
             return None
         return Acknowledgement(row["student_id"], Step(row["step"]), row["guardian_id"],
-                               _dt(row["at"]))
+                               _when(row["at"]))
 
     def save_acknowledgement(self, ack: Acknowledgement) -> None:
         self.conn.execute("INSERT INTO acknowledgements VALUES (?, ?, ?, ?)",
                           (ack.student_id, ack.step.value, ack.guardian_id, _ts(ack.at)))
+
+    # One statement for everything a family's screens show of one student, so a screen costs one
+    # read however many of these it shows. Every branch pads to the same seven columns.
+    _FILE_SQL = (
+        "SELECT 'r', step, editor_guardian_id, validated_at, NULL, NULL, NULL "
+        "FROM request_sets WHERE student_id = ?1 "
+        "UNION ALL SELECT 'i', step, rank, voie, metier, scolaire, apprenti "
+        "FROM request_items WHERE student_id = ?1 "
+        "UNION ALL SELECT 'o', step, recommendation, motivation, published_at, NULL, NULL "
+        "FROM council_opinions WHERE student_id = ?1 "
+        "UNION ALL SELECT 'v', step, rank, avis, NULL, NULL, NULL "
+        "FROM opinion_items WHERE student_id = ?1 "
+        "UNION ALL SELECT 'a', step, guardian_id, at, NULL, NULL, NULL "
+        "FROM acknowledgements WHERE student_id = ?1 "
+        "UNION ALL SELECT 'p', rank, voie, detail, published_at, NULL, NULL "
+        "FROM proposals WHERE student_id = ?1 "
+        "UNION ALL SELECT 'x', rank, guardian_id, agree, at, NULL, NULL "
+        "FROM proposal_answers WHERE student_id = ?1 "
+        "UNION ALL SELECT 'd', voie, detail, decided_at, source, published_at, NULL "
+        "FROM decisions WHERE student_id = ?1")
+
+    def student_file(self, student_id: str) -> StudentFile:
+        rows = self.conn.execute(self._FILE_SQL, (student_id,)).fetchall()
+        return file_from_rows(student_id, rows)
 
     # ---- step 3: proposals, answers, decisions -------------------------------------------------
 
@@ -392,7 +437,7 @@ class SqliteStore:
         rows = self._all("SELECT * FROM proposal_answers WHERE student_id = ? ORDER BY rank",
                          student_id)
         return [ProposalAnswer(r["student_id"], r["rank"], r["guardian_id"], bool(r["agree"]),
-                               _dt(r["at"])) for r in rows]
+                               _when(r["at"])) for r in rows]
 
     def save_answer(self, answer: ProposalAnswer) -> None:
         """An answer is final: a second answer to the same proposal is refused here too."""
@@ -408,7 +453,7 @@ class SqliteStore:
         if row is None:
             return None
         return Decision(row["student_id"], Voie(row["voie"]), row["detail"] or "",
-                        _dt(row["decided_at"]), DecisionSource(row["source"]),
+                        _when(row["decided_at"]), DecisionSource(row["source"]),
                         _dt(row["published_at"]))
 
     def save_decision(self, decision: Decision) -> None:
@@ -484,7 +529,7 @@ class SqliteStore:
         cursor = self.conn.execute(
             "INSERT INTO staff_accounts (uai, login, role, password_hash, failed_logins, created_at)"
             " VALUES (?, ?, ?, ?, 0, ?)", (uai, login, role, password_hash, _ts(at)))
-        return cursor.lastrowid
+        return int(cursor.lastrowid or 0)  # an INSERT into a rowid table always sets it
 
     def set_staff_login_state(self, staff_id: int, failed_logins: int,
                               locked_until: datetime | None) -> None:
@@ -525,7 +570,7 @@ class SqliteStore:
         rows = self._all("SELECT a.student_id, a.at FROM acknowledgements a JOIN students s "
                          "ON s.id = a.student_id WHERE s.uai = ? AND a.step = ?", uai,
                          Step.INTENTIONS.value)
-        return {r["student_id"]: _dt(r["at"]) for r in rows}
+        return {r["student_id"]: _when(r["at"]) for r in rows}
 
     def guardian_has_child_in(self, guardian_id: str, uai: str) -> bool:
         return self._one("SELECT 1 AS yes FROM guardian_links l JOIN students s ON s.id = "
@@ -533,8 +578,8 @@ class SqliteStore:
                          guardian_id, uai) is not None
 
     def put_reminder_settings(self, uai: str, offsets: str | None, hours: str | None) -> None:
-        self.db["reminder_settings"].upsert({"uai": uai, "offsets": offsets, "hours": hours},
-                                            pk="uai")
+        self._upsert("reminder_settings", ("uai",),
+                     {"uai": uai, "offsets": offsets, "hours": hours})
 
     # ---- SMS channel: inbound de-duplication, STOP / START, numbers kept bound, unknown numbers --
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from bot.runtime.hashing import Argon2Hasher
 from flows.engine import Engine
 from flows.exchange import Inbound, Reply
+from flows.ports import Store
 from flows.rules.identity import normalize_mobile
-from storage import SqliteStore
 
 DEMO_NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)  # demo loaded on this day: step 1 open
 CLAIRE_PASSWORD = "TresSolide-2026!"
@@ -72,7 +72,7 @@ class Driver:
         return await self._take(Inbound(self.channel, self.address, choice=data))
 
 
-def last_code(store: SqliteStore, mobile: str) -> str:
+def last_code(store: Store, mobile: str) -> str:
     """The activation code in the last SMS queued for `mobile`."""
     bodies = [m["body"] for m in store.outbox() if m["kind"] == "sms" and m["recipient"] == mobile]
     assert bodies, f"no SMS to {mobile}"
@@ -98,7 +98,7 @@ async def log_in(driver: Driver, identifier: str, password: str) -> Reply:
     return await driver.send(password)
 
 
-async def activate(driver: Driver, store: SqliteStore, nom: str, prenom: str, mobile: str,
+async def activate(driver: Driver, store: Store, nom: str, prenom: str, mobile: str,
                    dates: list[str], password: str) -> None:
     """The whole activation by SMS code, ending on the services menu."""
     await start_sms_activation(driver, nom, prenom, mobile)
@@ -111,12 +111,12 @@ async def activate(driver: Driver, store: SqliteStore, nom: str, prenom: str, mo
     assert "Le compte est activé" in driver.text, driver.text
 
 
-async def activate_claire(driver: Driver, store: SqliteStore) -> None:
+async def activate_claire(driver: Driver, store: Store) -> None:
     await activate(driver, store, "Martin", "Claire", "06 12 34 56 78",
                    ["14/05/2012", "02/09/2016"], CLAIRE_PASSWORD)
 
 
-async def activate_karim(driver: Driver, store: SqliteStore) -> None:
+async def activate_karim(driver: Driver, store: Store) -> None:
     await activate(driver, store, "Martin", "Karim", "07 98 76 54 32",
                    ["14/05/2012", "02/09/2016"], KARIM_PASSWORD)
 

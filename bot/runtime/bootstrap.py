@@ -1,4 +1,6 @@
-"""The one place that wires the real adapters: configuration → store, hasher, clock, engine."""
+"""The one place that wires the real adapters: configuration → store, hasher, clock, engine.
+
+Only here is the concrete store built (SQLite); everything else types against `flows.ports`."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from datetime import datetime
 from typing import TextIO
 
 from flows.engine import Engine
+from flows.ports import Store
 from storage import SqliteStore, StorageError
 
 from ..channels.sms.push import SmsPush
@@ -25,7 +28,7 @@ from .hashing import Argon2Hasher, hashing_executor
 @dataclass
 class App:
     config: Config
-    store: SqliteStore
+    store: Store
     engine: Engine
     clock: Callable[[], datetime]
     hasher: Argon2Hasher

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flows.ports import Hasher
+from flows.ports import Hasher, Store
 from flows.rules.accounts import TEMP_PASSWORD_VALIDITY
 from flows.rules.calendar import AVIS, CHOIX, INTENTIONS, REPONSE, day_window, home_day
 from flows.rules.model import Account, AccountKind, Guardian, School, Student
-from storage import SqliteStore
 
 JEAN_MOULIN = School("0699999Z", "Collège Jean Moulin", "04 72 00 00 00",
                      "college.jean-moulin@example.org")
@@ -47,11 +46,11 @@ TEMP_ACCOUNTS = [
 CALENDAR_OFFSETS = {INTENTIONS: (-30, 7), AVIS: (14, 28), CHOIX: (42, 63), REPONSE: (77, 91)}
 
 
-def is_loaded(store: SqliteStore) -> bool:
+def is_loaded(store: Store) -> bool:
     return store.school(JEAN_MOULIN.uai) is not None
 
 
-def load(store: SqliteStore, hasher: Hasher, now: datetime) -> None:
+def load(store: Store, hasher: Hasher, now: datetime) -> None:
     """Load the demo base, calendar and temporary accounts, anchored on `now`'s date."""
     anchor = home_day(now)
     with store.transaction():

@@ -21,13 +21,12 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from flows.ports import ReminderCandidate, Store
 from flows.rules import reminders as rules
 from flows.rules.calendar import Calendar, Window
 from flows.rules.model import OutMessage, Step
 from flows.rules.routing import route
 from flows.texts import t
-from storage import SqliteStore
-from storage import reminders as queries
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +65,11 @@ class _Due:
     send_by: datetime  # not sent after this: end of today's sending hours, or the deadline
 
 
-def _due_by_school(store: SqliteStore, action: rules.Action, now: datetime,
+def _due_by_school(store: Store, action: rules.Action, now: datetime,
                    settings: rules.Settings, timezones: dict[str, str]) -> dict[str, _Due]:
     """Schools where a reminder of `action` is due at `now` (the same moment for all families)."""
     due = {}
-    for uai, window in queries.windows(store, action.window).items():
+    for uai, window in store.reminder_windows(action.window).items():
         school_rules = settings.for_school(uai)
         tz = ZoneInfo(timezones.get(uai, "Europe/Paris"))
         slot = rules.due_slot(rules.schedule(window.closes, school_rules, tz), window.closes, now,
@@ -91,7 +90,7 @@ def _body(action: rules.Action, prenom: str, due: _Due) -> str:
     return t(key, prenom=prenom, date=due.date)
 
 
-def _eligible(action: rules.Action, row: queries.Candidate, due: _Due) -> bool:
+def _eligible(action: rules.Action, row: ReminderCandidate, due: _Due) -> bool:
     """Intentions, choices: every candidate row is pending. Acknowledgement, answer: published by
     the reminder's time (so it is visible now), and this guardian is the one to act."""
     if action in rules.OPEN_TO_ALL:
@@ -101,17 +100,17 @@ def _eligible(action: rules.Action, row: queries.Candidate, due: _Due) -> bool:
             and rules.acknowledgement_reminded(row.guardian_id, row.editor_guardian_id))
 
 
-def _candidates(store: SqliteStore, action: rules.Action, uais: list[str]) -> list[queries.Candidate]:
+def _candidates(store: Store, action: rules.Action, uais: list[str]) -> list[ReminderCandidate]:
     if action is rules.INTENTIONS_ACTION:
-        return queries.intention_candidates(store, uais)
+        return store.intention_candidates(uais)
     if action is rules.CHOICES_ACTION:
-        return queries.intention_candidates(store, uais, Step.CHOIX)
+        return store.intention_candidates(uais, Step.CHOIX)
     if action is rules.ANSWER_ACTION:
-        return queries.answer_candidates(store, uais)
-    return queries.acknowledgement_candidates(store, uais)
+        return store.answer_candidates(uais)
+    return store.acknowledgement_candidates(uais)
 
 
-def _plan_action(store: SqliteStore, action: rules.Action, due_by_school: dict[str, _Due],
+def _plan_action(store: Store, action: rules.Action, due_by_school: dict[str, _Due],
                  chats: dict[str, tuple[str, str]]) -> Iterator[PlannedReminder]:
     for row in _candidates(store, action, list(due_by_school)):
         due = due_by_school[row.uai]
@@ -135,31 +134,31 @@ def _sms_number(reminder: PlannedReminder) -> str | None:
     return address if channel == "sms" else None
 
 
-def plan(store: SqliteStore, now: datetime,
+def plan(store: Store, now: datetime,
          settings: rules.Settings | None = None) -> list[PlannedReminder]:
     """Every reminder due at `now` and not queued yet, in a stable order.
 
     The schools' calendars are read first; the families are read only for the schools where a
     reminder is due at this moment, so most passes cost a few small queries.
     """
-    settings = settings or queries.settings(store)
-    timezones = dict(queries.schools(store))
+    settings = settings or store.reminder_rules()
+    timezones = dict(store.reminder_schools())
     due = {action: d for action in rules.ACTIONS
            if (d := _due_by_school(store, action, now, settings, timezones))}
     if not due:
         return []
-    chats = queries.latest_chats(store)
+    chats = store.latest_chats()
     candidates = [reminder for action, due_by_school in due.items()
                   for reminder in _plan_action(store, action, due_by_school, chats)]
     opted_out = store.sms_opted_out_numbers()  # STOP by SMS: no reminder by SMS to that number
     candidates = [r for r in candidates if _sms_number(r) not in opted_out]
-    queued = queries.already_queued(store, (r.dedupe_key for r in candidates))
+    queued = store.already_queued(r.dedupe_key for r in candidates)
     planned = [reminder for reminder in candidates if reminder.dedupe_key not in queued]
     planned.sort(key=lambda r: (r.uai, r.deadline_key, r.student_id, r.guardian_id))
     return planned
 
 
-def enqueue_due(store: SqliteStore, now: datetime, settings: rules.Settings | None = None,
+def enqueue_due(store: Store, now: datetime, settings: rules.Settings | None = None,
                 dry_run: bool = False, batch: int = BATCH) -> list[PlannedReminder]:
     """Queue every reminder due at `now` (or only list them, with `dry_run`); returns them."""
     planned = plan(store, now, settings)
@@ -178,10 +177,10 @@ def describe(reminder: PlannedReminder, tz: str = "Europe/Paris") -> str:
             f"(due since {since}) {reminder.guardian_id}/{reminder.student_id}: {reminder.body}")
 
 
-def command(store: SqliteStore, now: datetime, dry_run: bool, out: TextIO = sys.stdout) -> int:
+def command(store: Store, now: datetime, dry_run: bool, out: TextIO = sys.stdout) -> int:
     """`python -m bot remind [--dry-run]`: queue (or list) what is due now; exit status 0."""
     planned = enqueue_due(store, now, dry_run=dry_run)
-    timezones = dict(queries.schools(store))
+    timezones = dict(store.reminder_schools())
     for reminder in planned:
         print(describe(reminder, timezones.get(reminder.uai, "Europe/Paris")), file=out)
     verb = "due (dry run: nothing queued)" if dry_run else "queued"
@@ -190,16 +189,16 @@ def command(store: SqliteStore, now: datetime, dry_run: bool, out: TextIO = sys.
 
 
 class _Worker:
-    """Runs the passes in one thread, on its own connection to the same file (WAL lets it read
-    while the event loop's connection serves the families)."""
+    """Runs the passes in one thread, on its own connection to the same data (SQLite's WAL lets
+    it read while the event loop's connection serves the families)."""
 
-    def __init__(self, path: str, synchronous: str, settings: rules.Settings | None) -> None:
-        self.path, self.synchronous, self.settings = path, synchronous, settings
-        self.store: SqliteStore | None = None
+    def __init__(self, store: Store, settings: rules.Settings | None) -> None:
+        self.origin, self.settings = store, settings
+        self.store: Store | None = None
 
     def run_pass(self, now: datetime) -> int:
         if self.store is None:
-            self.store = SqliteStore(self.path, synchronous=self.synchronous)
+            self.store = self.origin.reopened()
         return len(enqueue_due(self.store, now, self.settings))
 
     def close(self) -> None:
@@ -208,7 +207,7 @@ class _Worker:
             self.store = None
 
 
-async def run_reminders(store: SqliteStore, clock: Callable[[], datetime], stop: asyncio.Event,
+async def run_reminders(store: Store, clock: Callable[[], datetime], stop: asyncio.Event,
                         every: float = REMIND_EVERY_SECONDS,
                         settings: rules.Settings | None = None) -> None:
     """Queue due reminders every `every` seconds until `stop` is set (the bot process's loop).
@@ -217,7 +216,7 @@ async def run_reminders(store: SqliteStore, clock: Callable[[], datetime], stop:
     failing pass is logged and the next one tries again.
     """
     loop = asyncio.get_running_loop()
-    worker = _Worker(str(store.path), store.synchronous, settings)
+    worker = _Worker(store, settings)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reminders") as pool:
         try:
             while not stop.is_set():

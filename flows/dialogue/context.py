@@ -1,5 +1,9 @@
 """The context of one inbound event: what a dialogue callback may read, decide and write.
 
+Screens read what they show through `ctx.store`, an `EventReads` in front of the store: each
+read runs once per event (a student's whole file in one bulk read), and any write forgets what
+was read, so what a screen shows after a change is read again.
+
 Slow secret work (hashing a password or a code) is not done here: `Secrets` raises `NeedsWork`,
 the engine computes the result off the event loop and runs the event again with it memoised.
 An event has no effect before it completes (it runs inside one transaction), so re-running is safe.
@@ -7,15 +11,84 @@ An event has no effect before it completes (it runs inside one transaction), so 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import Any, cast
 
 from ..exchange import Inbound
-from ..ports import Store
+from ..ports import Store, StudentFile
 from ..rules.calendar import Calendar
-from ..rules.model import Account, AccountKind, Conversation, OutMessage, Student
+from ..rules.model import Account, AccountKind, Conversation, OutMessage, Step, Student
 from ..texts import Texts
+
+# Reads whose result is kept for the rest of the event, by arguments.
+KEPT_READS = frozenset({
+    "school", "student", "guardian", "children_of", "visible_children", "guardians_of",
+    "flagged_links", "calendar", "account", "student_file"})
+
+
+def _from_file(name: str, file: StudentFile, args: tuple) -> object:
+    """A per-student read answered from the student's file."""
+    if name == "requests":
+        return file.requests.get(Step(args[0]))
+    if name == "opinion":
+        return file.opinions.get(Step(args[0]))
+    if name == "acknowledgement":
+        return file.acknowledgements.get(Step(args[0]))
+    if name == "proposals":
+        return list(file.proposals)
+    if name == "answers":
+        return list(file.answers)
+    return file.decision
+
+
+# Per-student reads served from one `student_file` read (their first argument is the student).
+FILE_READS = frozenset({"requests", "opinion", "acknowledgement", "proposals", "answers",
+                        "decision"})
+
+
+class EventReads:
+    """The store as one event sees it: kept reads (above) run once; every other method is taken
+    for a write and empties what was kept before it runs."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._kept: dict[tuple, object] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._store, name)
+        if not callable(target):
+            return target
+        method = (self._kept_read(name, target) if name in KEPT_READS
+                  else self._file_read(name) if name in FILE_READS else self._write(target))
+        setattr(self, name, method)  # the next look-up skips __getattr__
+        return method
+
+    def _kept_read(self, name: str, target: Callable[..., object]) -> Callable[..., object]:
+        kept = self._kept
+
+        def read(*args: object) -> object:
+            key = (name, *args)
+            if key not in kept:
+                kept[key] = target(*args)
+            return kept[key]
+        return read
+
+    def _file_read(self, name: str) -> Callable[..., object]:
+        def read(student_id: str, *args: object) -> object:
+            file = cast(StudentFile, self.student_file(student_id))
+            return _from_file(name, file, args)
+        return read
+
+    def _write(self, target: Callable[..., object]) -> Callable[..., object]:
+        kept = self._kept
+
+        def write(*args: object, **kwargs: object) -> object:
+            kept.clear()
+            return target(*args, **kwargs)
+        return write
 
 
 class NeedsWork(Exception):  # noqa: N818 - a signal to the engine, not an error
@@ -64,6 +137,10 @@ class Ctx:
     t: Texts = field(default_factory=Texts)  # texts in the event's language and profile
     _calendars: dict[str, Calendar] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.store, EventReads):
+            self.store = cast(Store, EventReads(self.store))
+
     @property
     def data(self) -> dict:
         return self.conv.data
@@ -105,8 +182,7 @@ class Ctx:
         if account.kind is AccountKind.STUDENT:
             student = self.store.student(account.person_id)
             return [student] if student else []
-        flagged = self.store.flagged_links(account.person_id)
-        return [s for s in self.store.children_of(account.person_id) if s.id not in flagged]
+        return self.store.visible_children(account.person_id)
 
     def concerned_children(self) -> list[Student]:
         return [s for s in self.children() if s.concerned]
@@ -124,7 +200,8 @@ class Ctx:
         self.__dict__.pop("student", None)
 
     def log_in(self, account: Account) -> None:
-        """Bind this chat to `account`: the services are now open to it."""
+        """Bind this chat to `account` (a saved one): the services are now open to it."""
+        assert account.id is not None, "an account is saved before a chat is bound to it"
         self.store.bind(self.inbound.channel, self.inbound.address, account.id, self.now)
         self.account_id = account.id
         self.__dict__.pop("account", None)

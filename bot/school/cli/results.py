@@ -21,12 +21,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from flows.ports import Store
 from flows.rules.errors import DomainError
 from flows.rules.model import CONCERNED_LEVEL
 from flows.school import followup, results
 from flows.school.refusals import Refused
 from flows.school.texts import operator_text
-from storage import SqliteStore
 
 from .. import csv_input
 from ..console import labels
@@ -81,7 +81,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--out", help="write to this file (default: standard output)")
 
 
-def command(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def command(store: Store, args: argparse.Namespace, now: datetime) -> int:
     try:
         return _COMMANDS[args.command](store, args, now)
     except Refused as exc:
@@ -113,7 +113,7 @@ def _read(path: str) -> str:
     return Path(path).read_text(encoding="utf-8-sig")
 
 
-def _record_file(store: SqliteStore, parse: Callable, record_one: Callable, path: str,
+def _record_file(store: Store, parse: Callable, record_one: Callable, path: str,
                  now: datetime, what: str, **options: object) -> int:
     rows = parse(_read(path))
     count = results.record_all(store, record_one, rows, now, **options)
@@ -122,7 +122,7 @@ def _record_file(store: SqliteStore, parse: Callable, record_one: Callable, path
     return 0
 
 
-def _council(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def _council(store: Store, args: argparse.Namespace, now: datetime) -> int:
     if args.csv:
         return _record_file(store, csv_input.opinion_rows, results.record, args.csv, now,
                             "opinion(s)", publish=not args.draft)
@@ -135,7 +135,7 @@ def _council(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int
     return 0
 
 
-def _proposals(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def _proposals(store: Store, args: argparse.Namespace, now: datetime) -> int:
     if args.csv:
         return _record_file(store, csv_input.proposal_rows, results.record_proposals,
                             args.csv, now, "student(s)' proposals", publish=not args.draft)
@@ -150,7 +150,7 @@ def _proposals(store: SqliteStore, args: argparse.Namespace, now: datetime) -> i
     return 0
 
 
-def _decision(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def _decision(store: Store, args: argparse.Namespace, now: datetime) -> int:
     if args.csv:
         return _record_file(store, csv_input.decision_rows, results.record_decision,
                             args.csv, now, "decision(s)")
@@ -162,12 +162,12 @@ def _decision(store: SqliteStore, args: argparse.Namespace, now: datetime) -> in
     return 0
 
 
-def _school(store: SqliteStore, uai: str) -> None:
+def _school(store: Store, uai: str) -> None:
     if store.school(uai.upper()) is None:
         raise _Refused(f"no school with UAI '{uai}'")
 
 
-def _publish(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def _publish(store: Store, args: argparse.Namespace, now: datetime) -> int:
     _school(store, args.school)
     if args.class_name not in followup.class_names(store, args.school.upper()):
         raise _Refused(f"no class '{args.class_name}' of {CONCERNED_LEVEL} in {args.school}")
@@ -177,7 +177,7 @@ def _publish(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int
     return 0
 
 
-def _followup(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def _followup(store: Store, args: argparse.Namespace, now: datetime) -> int:
     _school(store, args.school)
     uai = args.school.upper()
     calendar = store.calendar(uai)
@@ -200,7 +200,7 @@ def _followup(store: SqliteStore, args: argparse.Namespace, now: datetime) -> in
     return 0
 
 
-def _export(store: SqliteStore, args: argparse.Namespace, now: datetime) -> int:
+def _export(store: Store, args: argparse.Namespace, now: datetime) -> int:
     _school(store, args.school)
     text = followup.export_csv(store, args.school.upper(), args.class_name, now=now)
     if args.out:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from flows.ports import Store
 from flows.rules.calendar import (
     AVIS,
     CHOIX,
@@ -38,8 +39,8 @@ from flows.rules.calendar import (
 from flows.rules.errors import DomainError
 from flows.school import calendar as school_calendar
 from flows.texts import catalogue
-from storage import SqliteStore, school_base
 from storage import reminders as reminder_queries
+from storage import school_base
 
 from .. import csv_input
 from ..csv_input import Bad, BadFile, Problem
@@ -138,7 +139,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     load.add_argument("--dry-run", action="store_true", help="check only; write nothing")
 
 
-def command(store: SqliteStore, args: argparse.Namespace, today: date,
+def command(store: Store, args: argparse.Namespace, today: date,
             out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run `import-base` or `calendar …`; returns the exit status."""
     out, err = out or sys.stdout, err or sys.stderr
@@ -188,7 +189,7 @@ class ImportResult:
     ignored: dict[str, list[str]] = field(default_factory=dict)  # file name → ignored columns
 
 
-def import_base(store: SqliteStore, paths: Mapping[str, str], today: date,
+def import_base(store: Store, paths: Mapping[str, str], today: date,
                 dry_run: bool = False) -> ImportResult:
     """Check the files (kind → path) whole, then apply them in one transaction.
 
@@ -212,7 +213,7 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _import_base(store: SqliteStore, paths: Mapping[str, str], today: date,
+def _import_base(store: Store, paths: Mapping[str, str], today: date,
                  dry_run: bool) -> ImportResult:
     files, unreadable = {}, []
     for kind, path in paths.items():
@@ -229,7 +230,7 @@ def _import_base(store: SqliteStore, paths: Mapping[str, str], today: date,
 ScopeCheck = Callable[[csv_input.SchoolBase], list[str]]
 
 
-def import_decoded(store: SqliteStore, files: Mapping[str, tuple[str, str]], today: date,
+def import_decoded(store: Store, files: Mapping[str, tuple[str, str]], today: date,
                    dry_run: bool = False, scope: ScopeCheck | None = None) -> ImportResult:
     """Check decoded files (kind → (display name, text)) whole, then apply them in one transaction.
 
@@ -240,7 +241,7 @@ def import_decoded(store: SqliteStore, files: Mapping[str, tuple[str, str]], tod
         return _import_decoded(store, files, today, dry_run, scope)
 
 
-def _import_decoded(store: SqliteStore, files: Mapping[str, tuple[str, str]], today: date,
+def _import_decoded(store: Store, files: Mapping[str, tuple[str, str]], today: date,
                     dry_run: bool, scope: ScopeCheck | None) -> ImportResult:
     base = csv_input.parse_base(files, today)
     # The students' schools and the guardians' students are looked up in the database too.
@@ -312,20 +313,20 @@ def calendar_lines(name: str, uai: str, timezone: str, windows: Mapping[str, Win
     return lines
 
 
-def _school(store: SqliteStore, uai: str):
+def _school(store: Store, uai: str):
     school = store.school(uai)
     if school is None:
         raise Rejected(f"no school with UAI {uai}")
     return school
 
 
-def show_calendar(store: SqliteStore, uai: str, out: TextIO) -> None:
+def show_calendar(store: Store, uai: str, out: TextIO) -> None:
     school = _school(store, uai)
     calendar = store.calendar(uai)
     print("\n".join(calendar_lines(school.name, uai, school.timezone, calendar.windows)), file=out)
 
 
-def set_window(store: SqliteStore, uai: str, key: str, first: date, last: date,
+def set_window(store: Store, uai: str, key: str, first: date, last: date,
                out: TextIO) -> None:
     """Set one window from its first to its last day, keeping the campaign's order."""
     school = _school(store, uai)
@@ -350,7 +351,7 @@ def _order_message(exc: DomainError, windows: Mapping[str, Window], tz: ZoneInfo
             f"{later.key} would open {_local(later.opens, tz)}")
 
 
-def import_calendar(store: SqliteStore, path: str, dry_run: bool, out: TextIO) -> None:
+def import_calendar(store: Store, path: str, dry_run: bool, out: TextIO) -> None:
     """Set windows from a `uai;window;from;to` file: every line checked, then one transaction."""
     name = Path(path).name
     try:

@@ -19,8 +19,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from flows.ports import Hasher
-from storage import SqliteStore
+from flows.ports import Hasher, Store
 
 from .auth import Auth
 from .views import Console
@@ -60,7 +59,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_console(store: SqliteStore, clock: Callable[[], datetime], hasher: Hasher, *,
+def create_console(store: Store, clock: Callable[[], datetime], hasher: Hasher, *,
                    executor: Executor | None = None, insecure_cookies: bool = False,
                    base: str = "/console") -> Starlette:
     """The console for `store`; `base` is where `create_app` mounts it."""

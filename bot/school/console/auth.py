@@ -26,10 +26,9 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flows.ports import Hasher
+from flows.ports import Hasher, Store
 from flows.rules.accounts import after_login_failure, lock_until
 from flows.school.staff import LOGIN_PATTERN, ROLE_CODES, normalize_login
-from storage import SqliteStore
 
 ROLES = dict(zip(ROLE_CODES, ("Chef d'établissement", "Adjoint(e) du chef d'établissement",
                              "Professeur principal"), strict=True))
@@ -99,7 +98,7 @@ def _dt(text: str | None) -> datetime | None:
 
 
 class Auth:
-    def __init__(self, store: SqliteStore, hasher: Hasher, clock: Callable[[], datetime],
+    def __init__(self, store: Store, hasher: Hasher, clock: Callable[[], datetime],
                  executor: Executor | None = None) -> None:
         self.store = store
         self.hasher = hasher

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from storage import SqliteStore
+from flows.ports import Store
 
 from .. import csv_input
 from ..cli import setup as setup_cli
@@ -25,7 +25,7 @@ from ..cli import setup as setup_cli
 KINDS = ("students", "guardians")
 
 
-def _scope_problems(store: SqliteStore, uai: str, base: csv_input.SchoolBase) -> list[str]:
+def _scope_problems(store: Store, uai: str, base: csv_input.SchoolBase) -> list[str]:
     problems: list[str] = []
     ours: set[str] = set()
     students = base.tables.get("students")
@@ -62,7 +62,7 @@ def _scope_problems(store: SqliteStore, uai: str, base: csv_input.SchoolBase) ->
     return problems
 
 
-def import_base(store: SqliteStore, uai: str, uploads: dict[str, tuple[str, bytes]],
+def import_base(store: Store, uai: str, uploads: dict[str, tuple[str, bytes]],
                 today: date) -> tuple[setup_cli.ImportResult | None, list[str]]:
     """(the result, []) when written; (None, every problem) when refused: nothing written."""
     files, problems = {}, []

@@ -25,6 +25,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from flows.dialogue.recap import intention_lines
+from flows.ports import Store
 from flows.rules import decisions
 from flows.rules.calendar import WINDOW_ORDER, Calendar, Window, check_order, day_window
 from flows.rules.errors import DomainError
@@ -34,7 +35,6 @@ from flows.school import calendar as school_calendar
 from flows.school import followup, results
 from flows.school.refusals import Refused
 from flows.school.texts import console_text
-from storage import SqliteStore
 
 from .. import csv_input
 from . import base_import, csrf, labels
@@ -103,7 +103,7 @@ def staff_page(*, manage: bool = False) -> Callable[[Handler], Callable]:
 
 
 class Console:
-    def __init__(self, store: SqliteStore, clock: Callable[[], datetime], auth: Auth, *,
+    def __init__(self, store: Store, clock: Callable[[], datetime], auth: Auth, *,
                  base: str = "/console", insecure_cookies: bool = False) -> None:
         self.store = store
         self.clock = clock
