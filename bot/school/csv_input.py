@@ -1,7 +1,7 @@
 """Reading the school base from the CSV files a school exports: parsing and line-by-line checks.
 
-Pure functions on text: the command (`bot/school/cli/setup.py`) reads the files and writes the database
-(`storage/school_base.py`). One file per kind, as a school's software exports them:
+Pure functions on text: the command (`bot/school/cli/setup.py`) reads the files, and the use case
+`flows.school.base` writes what changed. One file per kind, as a school's software exports them:
 
     schools.csv    uai;name;phone;email;timezone
     students.csv   id;nom;prenom;birth_date;uai;class_name;level
