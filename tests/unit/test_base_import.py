@@ -13,7 +13,7 @@ import pytest
 
 from flows.ports import Store
 from flows.rules.model import Guardian, School, Student
-from flows.school.base import COLUMNS, Incoming, Plan, import_base
+from flows.school.base import COLUMNS, Counts, Incoming, Plan, import_base
 
 PARIS = School("0751234A", "Collège Test", "01 44 00 00 00", "ce@ac-test.fr", "Europe/Paris")
 LEA = Student("E1", "Martin", "Léa", date(2012, 5, 14), "0751234A", "3e A", "3e")
@@ -94,7 +94,7 @@ def test_guardian_links_are_only_added():
     store = MemoryStore()
     _load(store, Incoming(guardians=[(MARIE, ["E1", "E2"])]))
     planned = _load(store, Incoming(guardians=[(MARIE, ["E2", "E3"])]))
-    assert (planned.link_counts.new, planned.link_counts.unchanged) == (1, 1)
+    assert planned.link_counts == Counts(new=1, unchanged=1)
     assert store.links == {("R1", "E1"), ("R1", "E2"), ("R1", "E3")}
 
 
