@@ -8,11 +8,11 @@ console and the sender show as they are (staff accounts, outbox messages) are pl
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .rules.calendar import Calendar, Window
 from .rules.model import (
@@ -97,6 +97,11 @@ class SchoolBase(Protocol):
     def put_guardian(self, guardian: Guardian, student_ids: list[str]) -> None: ...
     def put_window(self, uai: str, window: Window) -> None: ...
     def delete_window(self, uai: str, key: str) -> None: ...
+    # the base import (flows.school.base): bulk reads and writes, rows in its COLUMNS order
+    def base_rows(self, tables: Collection[str]) -> dict[str, dict[str, tuple[Any, ...]]]: ...
+    def guardian_link_pairs(self) -> set[tuple[str, str]]: ...
+    def write_base_rows(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None: ...
+    def add_guardian_links(self, links: Sequence[tuple[str, str]]) -> None: ...
 
 
 class Accounts(Protocol):

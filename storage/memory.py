@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 
 from flows.ports import ReminderCandidate, StudentFile
 from flows.rules.calendar import Calendar, Window
@@ -38,6 +39,7 @@ from flows.rules.model import (
 )
 from flows.rules.reminders import CONCERNED_LEVEL, Rules, Settings
 from flows.rules.standing import FollowupRow
+from flows.school.base import COLUMNS
 
 from .reminders import settings_from_rows
 from .rows import _ts
@@ -162,6 +164,26 @@ class MemoryStore:
         self.t.guardians[guardian.id] = guardian
         for student_id in student_ids:
             self.t.links[(guardian.id, student_id)] = None
+
+    # the base import's rows: tuples in the order of flows.school.base.COLUMNS (days as ISO text)
+    def base_rows(self, tables: Collection[str]) -> dict[str, dict[str, tuple[Any, ...]]]:
+        made: dict[str, dict[str, tuple[Any, ...]]] = {}
+        for table in tables:
+            kept: dict[str, Any] = getattr(self.t, table)
+            made[table] = {key: _row_of(table, value) for key, value in kept.items()}
+        return made
+
+    def guardian_link_pairs(self) -> set[tuple[str, str]]:
+        return set(self.t.links)
+
+    def write_base_rows(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        kept: dict[str, Any] = getattr(self.t, table)
+        for row in rows:
+            kept[row[0]] = _value_of(table, row)
+
+    def add_guardian_links(self, links: Sequence[tuple[str, str]]) -> None:
+        for link in links:
+            self.t.links.setdefault(link, None)
 
     def put_window(self, uai: str, window: Window) -> None:
         self.t.windows.setdefault(uai, {})[window.key] = window
@@ -561,3 +583,16 @@ class MemoryStore:
         rows = [(uai, offsets, hours)
                 for uai, (offsets, hours) in self.t.reminder_settings.items()]
         return settings_from_rows(rows, default or Rules())
+
+
+def _row_of(table: str, value: School | Student | Guardian) -> tuple[Any, ...]:
+    row = tuple(getattr(value, column) for column in COLUMNS[table])
+    return tuple(v.isoformat() if isinstance(v, date) else v for v in row)
+
+
+def _value_of(table: str, row: tuple[Any, ...]) -> School | Student | Guardian:
+    if table == "schools":
+        return School(*row)
+    if table == "students":
+        return Student(row[0], row[1], row[2], date.fromisoformat(row[3]), row[4], row[5], row[6])
+    return Guardian(*row)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -42,7 +43,7 @@ from flows.rules.model import (
 )
 from flows.rules.standing import FollowupRow
 
-from . import followup, migrations
+from . import followup, migrations, school_base
 from .reminders import ReminderReads
 from .rows import _dt, _ts, _when, file_from_rows
 
@@ -639,3 +640,16 @@ class SqliteStore(ReminderReads):
 
     def followup_rows(self, uai: str, class_name: str | None, level: str) -> list[FollowupRow]:
         return followup.rows(self.conn, uai, class_name, level)
+
+    # school side: the base import's bulk reads and writes (storage/school_base.py)
+    def base_rows(self, tables: Collection[str]) -> dict[str, dict[str, tuple[Any, ...]]]:
+        return school_base.rows(self.conn, tables)
+
+    def guardian_link_pairs(self) -> set[tuple[str, str]]:
+        return school_base.link_pairs(self.conn)
+
+    def write_base_rows(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        school_base.upsert(self.conn, table, rows)
+
+    def add_guardian_links(self, links: Sequence[tuple[str, str]]) -> None:
+        school_base.add_links(self.conn, links)

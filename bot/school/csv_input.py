@@ -1,7 +1,7 @@
 """Reading the school base from the CSV files a school exports: parsing and line-by-line checks.
 
-Pure functions on text: the command (`bot/school/cli/setup.py`) reads the files and writes the database
-(`storage/school_base.py`). One file per kind, as a school's software exports them:
+Pure functions on text: the command (`bot/school/cli/setup.py`) reads the files, and the use case
+`flows.school.base` writes what changed. One file per kind, as a school's software exports them:
 
     schools.csv    uai;name;phone;email;timezone
     students.csv   id;nom;prenom;birth_date;uai;class_name;level
@@ -62,9 +62,10 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
 
+from flows.rules import days
 from flows.rules.calendar import WINDOW_ORDER, Window, check_order, day_window
 from flows.rules.errors import DomainError
-from flows.rules.identity import fold, normalize_mobile, parse_birth_date
+from flows.rules.identity import fold, normalize_mobile, plausible_birth_date
 from flows.rules.model import Avis, Guardian, School, Student, Voie
 from flows.school.refusals import Problem as Refusal
 from flows.school.refusals import Refused
@@ -78,10 +79,9 @@ KINDS = ("schools", "students", "guardians")
 _UAI = re.compile(r"^\d{7}[A-Z]$")
 _ID = re.compile(r"^[^\s|;,]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
-_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_FRENCH_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_YEAR = re.compile(r"\d{4}")
 _ID_SEPARATORS = re.compile(r"[\s|]+")
+# A birth date in the base: what families may type, and the ISO form spreadsheets export.
+BASE_BIRTH_FORMS = days.BIRTH_FORMS | {days.Form.ISO}
 _SPACES = re.compile(r"\s+")
 _PHONE_SEPARATORS = re.compile(r"[ .\-/()]")
 # Levels as schools write them → the form the service compares (`Student.concerned` wants "3e").
@@ -262,25 +262,14 @@ def _email(text: str, today: date) -> str:
 
 
 def _birth_date(text: str, today: date) -> date:
-    iso = _ISO_DAY.match(text)
-    french = f"{iso.group(3)}/{iso.group(2)}/{iso.group(1)}" if iso else text
     try:
-        return parse_birth_date(french, today)
-    except DomainError as exc:
-        year = _YEAR.search(french)
-        if exc.key == "date.impossible" and year and _is_a_date(french, int(year.group())):
-            raise Bad(f"{text} is not a plausible birth date "
-                      f"(in the future or more than 30 years ago)") from None
-        raise Bad(f"{_show(text)} is not a date") from None
-
-
-def _is_a_date(text: str, year: int) -> bool:
-    """Whether `text` names a real day (31/02 does not), whatever its distance from today."""
-    try:
-        parse_birth_date(text, date(min(year, 9998), 12, 31))
+        value = days.parse_day(text, BASE_BIRTH_FORMS)
     except DomainError:
-        return False
-    return True
+        raise Bad(f"{_show(text)} is not a date") from None
+    if not plausible_birth_date(value, today):
+        raise Bad(f"{text} is not a plausible birth date "
+                  f"(in the future or more than 30 years ago)")
+    return value
 
 
 def _level(text: str, today: date) -> str:
@@ -300,15 +289,10 @@ def _student_ids(text: str, today: date) -> tuple[str, ...]:
 
 def parse_day(text: str) -> date:
     """A calendar day: 2027-05-03 or 03/05/2027 (3/5/2027 too)."""
-    iso, french = _ISO_DAY.match(text.strip()), _FRENCH_DAY.match(text.strip())
     try:
-        if iso:
-            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-        if french:
-            return date(int(french.group(3)), int(french.group(2)), int(french.group(1)))
-    except ValueError:
-        pass
-    raise Bad(f"{_show(text.strip())} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+        return days.parse_day(text, days.CALENDAR_FORMS)
+    except DomainError:
+        raise Bad(f"{_show(text.strip())} is not a date (YYYY-MM-DD or DD/MM/YYYY)") from None
 
 
 def _window_key(text: str, today: date) -> str:

@@ -4,33 +4,20 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from datetime import date
 
 import phonenumbers
 
+from .days import BIRTH_FORMS, parse_day
 from .errors import DomainError
+from .folding import fold
 
 PASSWORD_MIN_LENGTH = 12
 CODE_DIGITS = 6
 
-_MONTHS = {
-    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
-    "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
-}
 # A national number (0696 …) is tried as metropolitan France first, then as each overseas
 # department or collectivity, which have their own country codes.
 _REGIONS = ("FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
-_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})$")
-_WORD_DATE = re.compile(r"^(\d{1,2})(?:er)? ([a-z]+) (\d{4})$")
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents, hyphens and apostrophes as spaces, single spaces: names compare so."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    bare = re.sub(r"[-'’_.]", " ", bare.casefold())
-    return " ".join(bare.split())
 
 
 def normalize_mobile(raw: str) -> str:
@@ -73,22 +60,15 @@ def format_mobile(e164: str) -> str:
 
 def parse_birth_date(raw: str, today: date) -> date:
     """Parse JJ/MM/AAAA, 3/9/2010, 03-09-2010 or "3 septembre 2010"; refuse impossible dates."""
-    text = fold(raw)
-    match = _NUMERIC_DATE.match(raw.strip()) or _NUMERIC_DATE.match(text)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-    else:
-        match = _WORD_DATE.match(text)
-        if not match or match.group(2) not in _MONTHS:
-            raise DomainError("date.format")
-        day, month, year = int(match.group(1)), _MONTHS[match.group(2)], int(match.group(3))
-    try:
-        value = date(year, month, day)
-    except ValueError as exc:
-        raise DomainError("date.impossible", date=raw.strip()[:20]) from exc
-    if value > today or value.year < today.year - 30:
+    value = parse_day(raw, BIRTH_FORMS)
+    if not plausible_birth_date(value, today):
         raise DomainError("date.impossible", date=raw.strip()[:20])
     return value
+
+
+def plausible_birth_date(value: date, today: date) -> bool:
+    """A child's birth date: not in the future, not more than 30 years ago."""
+    return value <= today and value.year >= today.year - 30
 
 
 def password_problems(password: str) -> list[str]:

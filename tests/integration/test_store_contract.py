@@ -394,3 +394,17 @@ def test_the_follow_up_rows_of_a_school(base: Store) -> None:
     assert not tom.opinion_recorded and tom.proposals == (Proposal(TOM.id, 1, Voie.PRO, "", None),)
     assert base.followup_rows(SCHOOL.uai, "3e B", "3e") == []
     assert base.followup_rows(OTHER.uai, None, "3e")[0].student_id == ZOE.id
+
+
+def test_the_base_import_rows_are_read_and_written_whole(base: Store) -> None:
+    rows = base.base_rows(["students", "guardians"])
+    assert rows["students"][LEA.id] == (LEA.id, "Durand", "P-S-LEA", "2012-03-01", SCHOOL.uai,
+                                        "3e A", "3e")
+    assert rows["guardians"][BOB.id] == (BOB.id, "Durand", "Bob", "+33622222222", None)
+    base.write_base_rows("students", [(LEA.id, "Durand", "Léa", "2012-03-01", SCHOOL.uai, "3e B",
+                                       "3e")])
+    assert base.student(LEA.id) == Student(LEA.id, "Durand", "Léa", date(2012, 3, 1), SCHOOL.uai,
+                                           "3e B", "3e")
+    base.add_guardian_links([(BOB.id, TOM.id), (ANNE.id, LEA.id)])  # the second is already there
+    assert base.guardian_link_pairs() == {(ANNE.id, LEA.id), (ANNE.id, TOM.id), (BOB.id, LEA.id),
+                                          (BOB.id, TOM.id)}

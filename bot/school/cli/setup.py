@@ -19,6 +19,7 @@ import gc
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -37,10 +38,9 @@ from flows.rules.calendar import (
     day_window,
 )
 from flows.rules.errors import DomainError
+from flows.school import base as school_base
 from flows.school import calendar as school_calendar
 from flows.texts import catalogue
-from storage import reminders as reminder_queries
-from storage import school_base
 
 from .. import csv_input
 from ..csv_input import Bad, BadFile, Problem
@@ -243,27 +243,27 @@ def import_decoded(store: Store, files: Mapping[str, tuple[str, str]], today: da
 
 def _import_decoded(store: Store, files: Mapping[str, tuple[str, str]], today: date,
                     dry_run: bool, scope: ScopeCheck | None) -> ImportResult:
-    base = csv_input.parse_base(files, today)
-    # The students' schools and the guardians' students are looked up in the database too.
-    tables = set(files) | ({"schools"} if "students" in files else set()) \
-        | ({"students"} if "guardians" in files else set())
-    with store.transaction():  # the checks against the database and the writes see one state
-        if scope is not None:
-            problems: list[Problem | str] = [*base.problems, *scope(base)]
+    parsed = csv_input.parse_base(files, today)
+    incoming = school_base.Incoming(
+        parsed.schools if "schools" in files else None,
+        parsed.students if "students" in files else None,
+        parsed.guardians if "guardians" in files else None, parsed.absent_columns())
+    planned = school_base.import_base(store, incoming, _checks(parsed, scope), dry_run)
+    return ImportResult(planned, {t.name: len(t.lines) for t in parsed.tables.values()},
+                        {t.name: t.ignored for t in parsed.tables.values() if t.ignored})
+
+
+def _checks(parsed: csv_input.SchoolBase, scope: ScopeCheck | None) -> school_base.Check:
+    """The front-end's checks against the stored base, run in the import's transaction."""
+    def check(known_uais: AbstractSet[str], known_students: AbstractSet[str]) -> None:
+        if scope is not None:  # the lines' own problems and the caller's reach, together
+            problems: list[Problem | str] = [*parsed.problems, *scope(parsed)]
             if problems:
                 raise Refused(problems)
-        stored = school_base.read(store, tables, links="guardians" in files)
-        csv_input.check_references(base, stored.keys("schools"), stored.keys("students"))
-        if base.problems:
-            raise Refused(list(base.problems))
-        planned = school_base.plan(
-            stored, base.schools if "schools" in files else None,
-            base.students if "students" in files else None,
-            base.guardians if "guardians" in files else None, base.absent_columns())
-        if not dry_run:
-            school_base.write(store, planned)
-    return ImportResult(planned, {t.name: len(t.lines) for t in base.tables.values()},
-                        {t.name: t.ignored for t in base.tables.values() if t.ignored})
+        csv_input.check_references(parsed, known_uais, known_students)
+        if parsed.problems:
+            raise Refused(list(parsed.problems))
+    return check
 
 
 def print_import(result: ImportResult, dry_run: bool, out: TextIO) -> None:
@@ -360,7 +360,7 @@ def import_calendar(store: Store, path: str, dry_run: bool, out: TextIO) -> None
         raise Refused([exc.problem]) from None
     table = csv_input.parse_calendar(name, text)
     with store.transaction():
-        timezones = dict(reminder_queries.schools(store))
+        timezones = dict(store.reminder_schools())
         uais = {uai for _, uai in table.values("uai") if uai in timezones}
         existing = {uai: store.calendar(uai).windows for uai in uais}
         merged = csv_input.check_calendar(table, timezones, existing)

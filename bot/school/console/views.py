@@ -632,7 +632,7 @@ def _date_field(form: FormData, name: str, errors: FormErrors, what: str) -> dat
     value = str(form.get(name) or "").strip()
     if not value:
         return None
-    try:  # the one day parser of the school's inputs (CSV files, command line, forms)
+    try:  # a calendar day, read as the command line and the calendar file read it
         return csv_input.parse_day(value)
     except csv_input.Bad:
         errors.add(name, f"{what} n'est pas une date (JJ/MM/AAAA).")
