@@ -130,3 +130,6 @@ def _related(language: str, profile: str) -> dict[str, tuple[str, ...]]:
             found[variant] = (*found.get(variant, ()), text)
             found[text] = (*found.get(text, ()), variant)
     return found
+
+
+PLAIN = Texts()  # French, no profile: e-mails and messages read in a chat
