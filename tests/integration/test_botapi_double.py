@@ -318,11 +318,13 @@ async def test_get_updates_long_polling(double: BotApiDouble) -> None:
             assert response.status_code == 200, response.text
             return response.json()["result"]
 
-        timer = threading.Timer(0.2, double.send_text, args=(42, "bonjour"))
-        started = time.monotonic()
-        timer.start()
-        updates = await get_updates(timeout=5)
-        assert 0.15 < time.monotonic() - started < 2
+        # A 30 s poll: held while there is nothing to deliver, answered as soon as an update comes
+        # (the client gives up after 5 s, so a poll held to its end fails the test).
+        poll = asyncio.create_task(get_updates(timeout=30))
+        await double.wait_for(lambda d: d.calls_of("getUpdates"))
+        assert not poll.done()
+        double.send_text(42, "bonjour")
+        updates = await poll
         assert [u["message"]["text"] for u in updates] == ["bonjour"]
         first = updates[0]["update_id"]
 
