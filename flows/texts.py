@@ -2,9 +2,11 @@
 
 French is the default and only language so far; another language is another `.po` file beside it,
 and a language without one falls back to French. A text **profile** names a family of variants:
-the `sms` profile looks for `sms.<key>` first (a shorter text for SMS), then `<key>`. A message
-that depends on a count is a gettext plural entry: its `msgid_plural` names the value that counts
-(e.g. `seconds`), and the catalogue's `Plural-Forms` picks the form for that value.
+the `sms` profile looks for `sms.<key>` first (a shorter text for SMS), then `<key>`. A dialogue
+event's texts are `ctx.t` (the event's language and profile); a message composed outside an event
+takes the texts of its route (`flows.rules.routing.texts_for`). A message that depends on a count
+is a gettext plural entry: its `msgid_plural` names the value that counts (e.g. `seconds`), and the
+catalogue's `Plural-Forms` picks the form for that value.
 """
 
 from __future__ import annotations
