@@ -135,3 +135,4 @@ def _related(language: str, profile: str) -> dict[str, tuple[str, ...]]:
 
 
 PLAIN = Texts()  # French, no profile: e-mails and messages read in a chat
+SMS_TEXTS = Texts(profile=SMS_PROFILE)  # French, read as an SMS

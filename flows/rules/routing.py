@@ -9,10 +9,9 @@ publication notices (`flows.school.results`), the reminders and the end-of-sessi
 
 from __future__ import annotations
 
-from flows.texts import PLAIN, SMS_PROFILE, Texts
+from flows.texts import PLAIN, SMS_TEXTS, Texts
 
 SMS_CHANNEL = "sms"  # the channel of a conversation held by SMS: "sms:<E.164 number>"
-_SMS_TEXTS = Texts(profile=SMS_PROFILE)
 
 
 def route(chat: tuple[str, str] | None, mobile: str | None) -> tuple[str, str] | None:
@@ -36,4 +35,4 @@ def sms_number(kind: str, recipient: str) -> str | None:
 def texts_for(kind: str, recipient: str) -> Texts:
     """The texts to compose an outbox message (kind, recipient) in: the `sms` profile when it is
     read as an SMS (the guardian's language is French for now)."""
-    return _SMS_TEXTS if sms_number(kind, recipient) is not None else PLAIN
+    return SMS_TEXTS if sms_number(kind, recipient) is not None else PLAIN
