@@ -193,8 +193,8 @@ async def test_bad_input_over_telegram(double, tmp_path, transport):
         assert "trop long" in await claire.say("x" * 5000)
 
         double.send_in_group(CLAIRE, -5000, "/start")
+        group = await double.wait_for(lambda d: d.last_bot_message(-5000))
         await double.wait_idle()
-        group = double.last_bot_message(-5000)
         assert group["text"].startswith("Je ne réponds qu'en conversation privée")
         assert app.store.conversation("telegram", "-5000") is None
 
