@@ -111,7 +111,8 @@ class Texts:
         return key
 
     def __call__(self, key: str, **values: object) -> str:
-        return t(self.key(key), self.language, **values)
+        text = template(self.key(key), self.language, values)  # as `t`, one call fewer
+        return text.format(**values) if values else text
 
     def alternatives(self, shown: str) -> set[str]:
         """The texts a label shown under this profile may be named by: itself, the message it is
