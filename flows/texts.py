@@ -2,9 +2,11 @@
 
 French is the default and only language so far; another language is another `.po` file beside it,
 and a language without one falls back to French. A text **profile** names a family of variants:
-the `sms` profile looks for `sms.<key>` first (a shorter text for SMS), then `<key>`. A message
-that depends on a count is a gettext plural entry: its `msgid_plural` names the value that counts
-(e.g. `seconds`), and the catalogue's `Plural-Forms` picks the form for that value.
+the `sms` profile looks for `sms.<key>` first (a shorter text for SMS), then `<key>`. A dialogue
+event's texts are `ctx.t` (the event's language and profile); a message composed outside an event
+takes the texts of its route (`flows.rules.routing.texts_for`). A message that depends on a count
+is a gettext plural entry: its `msgid_plural` names the value that counts (e.g. `seconds`), and the
+catalogue's `Plural-Forms` picks the form for that value.
 """
 
 from __future__ import annotations
@@ -109,7 +111,8 @@ class Texts:
         return key
 
     def __call__(self, key: str, **values: object) -> str:
-        return t(self.key(key), self.language, **values)
+        text = template(self.key(key), self.language, values)  # as `t`, one call fewer
+        return text.format(**values) if values else text
 
     def alternatives(self, shown: str) -> set[str]:
         """The texts a label shown under this profile may be named by: itself, the message it is
@@ -130,3 +133,7 @@ def _related(language: str, profile: str) -> dict[str, tuple[str, ...]]:
             found[variant] = (*found.get(variant, ()), text)
             found[text] = (*found.get(text, ()), variant)
     return found
+
+
+PLAIN = Texts()  # French, no profile: e-mails and messages read in a chat
+SMS_TEXTS = Texts(profile=SMS_PROFILE)  # French, read as an SMS

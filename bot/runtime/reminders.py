@@ -25,8 +25,8 @@ from flows.ports import ReminderCandidate, Store
 from flows.rules import reminders as rules
 from flows.rules.calendar import Calendar, Window
 from flows.rules.model import OutMessage, Step
-from flows.rules.routing import route
-from flows.texts import t
+from flows.rules.routing import route, sms_number, texts_for
+from flows.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +85,10 @@ def _due_by_school(store: Store, action: rules.Action, now: datetime,
     return due
 
 
-def _body(action: rules.Action, prenom: str, due: _Due) -> str:
+def _body(action: rules.Action, prenom: str, due: _Due, texts: Texts) -> str:
+    """The reminder's text, in the texts of its route (an SMS takes its SMS wording, if any)."""
     key = f"remind.{action.key}" + (".today" if due.last_day else "")
-    return t(key, prenom=prenom, date=due.date)
+    return texts(key, prenom=prenom, date=due.date)
 
 
 def _eligible(action: rules.Action, row: ReminderCandidate, due: _Due) -> bool:
@@ -123,15 +124,13 @@ def _plan_action(store: Store, action: rules.Action, due_by_school: dict[str, _D
                                due.slot.offset)
         yield PlannedReminder(row.guardian_id, row.student_id, row.uai, action.key,
                               due.window.closes, due.slot.offset.label, due.slot.at, *routed,
-                              _body(action, row.prenom, due), key, due.send_by)
+                              _body(action, row.prenom, due, texts_for(*routed)), key,
+                              due.send_by)
 
 
 def _sms_number(reminder: PlannedReminder) -> str | None:
     """The number a reminder goes to by SMS: to the mobile, or to a conversation held by SMS."""
-    if reminder.kind == "sms":
-        return reminder.recipient
-    channel, _, address = reminder.recipient.partition(":")
-    return address if channel == "sms" else None
+    return sms_number(reminder.kind, reminder.recipient)
 
 
 def plan(store: Store, now: datetime,

@@ -1,10 +1,14 @@
-"""The recap of a family's requests: its lines, the confirmation e-mail, the end-of-session recap."""
+"""The recap of a family's requests: its lines, the confirmation e-mail, the end-of-session recap.
+
+The recap pushed to a guardian's chats is composed in the texts of each chat's route
+(`flows.rules.routing.texts_for`): a conversation held by SMS reads the `sms` profile."""
 
 from __future__ import annotations
 
 from ..rules.calendar import Calendar
 from ..rules.model import AccountKind, Intention, OutMessage, RequestSet, Step, Student
-from ..texts import has, t
+from ..rules.routing import texts_for
+from ..texts import PLAIN, Texts, has, t
 from .context import Ctx
 
 
@@ -15,30 +19,34 @@ def step_key(key: str, step: Step) -> str:
 
 
 def intention_lines(items: list[Intention], first_rank: int = 1,
-                    step: Step = Step.INTENTIONS) -> list[str]:
+                    step: Step = Step.INTENTIONS, texts: Texts = PLAIN) -> list[str]:
     """The seed's recap: "Intention 1 : 1re année de CAP / Métier ou formation : … / Sous statut …"."""
     lines: list[str] = []
     for rank, item in enumerate(items, start=first_rank):
         if lines:
             lines.append("")
-        lines.append(t(step_key("recap.intention", step), rank=rank,
-                       voie=t(f"voie.{item.voie.value}")))
+        lines.append(texts(step_key("recap.intention", step), rank=rank,
+                           voie=texts(f"voie.{item.voie.value}")))
         if item.metier:
-            lines.append(t("recap.metier", metier=item.metier))
+            lines.append(texts("recap.metier", metier=item.metier))
         if item.scolaire:
-            lines.append(t("recap.scolaire"))
+            lines.append(texts("recap.scolaire"))
         if item.apprenti:
-            lines.append(t("recap.apprenti"))
+            lines.append(texts("recap.apprenti"))
     return lines
 
 
-def recap_text(items: list[Intention], step: Step = Step.INTENTIONS) -> str:
-    return "\n".join(intention_lines(items, step=step))
+def recap_text(items: list[Intention], step: Step = Step.INTENTIONS,
+               texts: Texts = PLAIN) -> str:
+    return "\n".join(intention_lines(items, step=step, texts=texts))
 
 
-def _mail_body(calendar: Calendar, student: Student, saved: RequestSet, key: str) -> str:
-    return t(step_key(key, saved.step), prenom=student.prenom, nom=student.nom,
-             recap=recap_text(saved.items, saved.step), date=calendar.local_date(saved.validated_at))
+def _mail_body(calendar: Calendar, student: Student, saved: RequestSet, key: str,
+               texts: Texts = PLAIN) -> str:
+    """The recap's text under `key` (an e-mail's body, or a chat's recap in that chat's texts)."""
+    return texts(step_key(key, saved.step), prenom=student.prenom, nom=student.nom,
+                 recap=recap_text(saved.items, saved.step, texts),
+                 date=calendar.local_date(saved.validated_at))
 
 
 def send_confirmation(ctx: Ctx, student: Student, saved: RequestSet) -> None:
@@ -87,7 +95,8 @@ def send_session_recaps(ctx: Ctx) -> None:
             for channel, address in ctx.store.bindings_of(account.id):
                 if (channel, address) == (ctx.inbound.channel, ctx.inbound.address):
                     continue  # the chat whose session is ending has just shown it
+                recipient = f"{channel}:{address}"
                 ctx.send(OutMessage(
-                    "push", f"{channel}:{address}",
-                    _mail_body(calendar, student, saved, "push.recap"),
-                    dedupe_key=f"recap:{student_id}:{guardian.id}:{stamp}:{channel}:{address}"))
+                    "push", recipient,
+                    _mail_body(calendar, student, saved, "push.recap", texts_for("push", recipient)),
+                    dedupe_key=f"recap:{student_id}:{guardian.id}:{stamp}:{recipient}"))

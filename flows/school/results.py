@@ -38,8 +38,7 @@ from flows.rules.model import (
     Student,
     Voie,
 )
-from flows.rules.routing import route
-from flows.texts import t
+from flows.rules.routing import route, texts_for
 
 from .refusals import Problem, Refused
 
@@ -63,8 +62,9 @@ def notify_published(store: Store, student: Student, what: str, published_at: da
         if student.id in store.flagged_links(guardian.id):
             continue
         for kind, recipient in channels_of(store, guardian):
+            text = texts_for(kind, recipient)  # an SMS takes the notice's SMS wording, if any
             store.enqueue(OutMessage(
-                kind, recipient, t(f"notify.{what}", prenom=student.prenom),
+                kind, recipient, text(f"notify.{what}", prenom=student.prenom),
                 dedupe_key=f"notify:{what}:{student.id}:{published_at.isoformat()}:{recipient}"),
                 published_at)
             count += 1

@@ -32,9 +32,15 @@ class Person:
     def __init__(self, double: BotApiDouble, user_id: int, first_name: str) -> None:
         self.double, self.user_id, self.first_name = double, user_id, first_name
 
+    def answers(self) -> int:
+        """How many calls the bot has made to this person's chat (its polls are for no chat)."""
+        return sum(1 for call in self.double.calls
+                   if str(call.params.get("chat_id")) == str(self.user_id))
+
     async def say(self, text: str) -> str:
+        before = self.answers()
         self.double.send_text(self.user_id, text, first_name=self.first_name)
-        return await self.screen()
+        return await self.screen(before)
 
     def last_screen(self) -> dict:
         """The last bot message with buttons: pushes (notices, reminders) may arrive in between."""
@@ -45,10 +51,16 @@ class Person:
         screen = self.last_screen()
         matches = [b for b in screen["buttons"] if b.startswith(label)]
         assert len(matches) == 1, f"{label!r} not in {screen['buttons']}"
+        before = self.answers()
         self.double.press(self.user_id, label=matches[0], message_id=screen["message_id"])
-        return await self.screen()
+        return await self.screen(before)
 
-    async def screen(self) -> str:
+    async def screen(self, answers_before: int | None = None) -> str:
+        """The screen once the bot has answered: its first call to this chat since the action, then
+        quiet. Waiting for quiet alone would take a slow engine step (a password's hash on a loaded
+        machine) for the end of the answer."""
+        if answers_before is not None:
+            await self.double.wait_for(lambda _: self.answers() > answers_before, timeout=30)
         await self.double.wait_idle()
         return self.last_screen()["text"]
 
@@ -66,8 +78,9 @@ async def activate(person: Person, app, name: str, mobile_typed: str | None, e16
     assert "N° de téléphone portable ?" in person.last_screen()["text"]
     assert person.double.reply_keyboard(person.user_id) == [["Partager mon numéro"]]
     if mobile_typed is None:
+        before = person.answers()
         person.double.share_contact(person.user_id, e164.lstrip("+"))
-        await person.screen()
+        await person.screen(before)
     else:
         await person.say(mobile_typed)
     await person.say(last_code(app, e164))
@@ -165,19 +178,23 @@ async def test_bad_input_over_telegram(double, tmp_path, transport):
     async with running_bot(double, tmp_path, transport, Clock()) as app:
         claire = Person(double, CLAIRE, "Claire")
         await claire.say("/start")
+        before = claire.answers()
         double.send_sticker(CLAIRE)
-        assert "Je ne lis que les messages écrits" in await claire.screen()
+        assert "Je ne lis que les messages écrits" in await claire.screen(before)
+        before = claire.answers()
         double.send_photo(CLAIRE)
-        assert "Je ne lis que les messages écrits" in await claire.screen()
+        assert "Je ne lis que les messages écrits" in await claire.screen(before)
+        before = claire.answers()
         message = double.send_text(CLAIRE, "bonjour")["message"]
-        await claire.screen()
+        await claire.screen(before)
+        before = claire.answers()
         double.edit_text(CLAIRE, message["message_id"], "autre chose")
-        assert "Les messages modifiés ne sont pas pris en compte" in await claire.screen()
+        assert "Les messages modifiés ne sont pas pris en compte" in await claire.screen(before)
         assert "trop long" in await claire.say("x" * 5000)
 
         double.send_in_group(CLAIRE, -5000, "/start")
+        group = await double.wait_for(lambda d: d.last_bot_message(-5000))
         await double.wait_idle()
-        group = double.last_bot_message(-5000)
         assert group["text"].startswith("Je ne réponds qu'en conversation privée")
         assert app.store.conversation("telegram", "-5000") is None
 
@@ -186,25 +203,28 @@ async def test_bad_input_over_telegram(double, tmp_path, transport):
         await claire.tap("Activer mon compte par SMS")
         name_screen = double.last_bot_message(CLAIRE)["message_id"]
         await claire.say("Martin")  # the name screen stays above, with its own "Annuler"
+        before = claire.answers()
         double.press(CLAIRE, label="Annuler", message_id=name_screen)
-        assert "Ce choix n'est plus valable" in await claire.screen()
+        assert "Ce choix n'est plus valable" in await claire.screen(before)
         assert "Prénom ?" in double.last_bot_message(CLAIRE)["text"]
 
         last = double.last_bot_message(CLAIRE)["message_id"]
+        before = claire.answers()
         forged = double.inject_raw({"callback_query": {
             "id": "forged-1", "chat_instance": "x", "data": "9.login",
             "from": {"id": CLAIRE, "is_bot": False, "first_name": "Claire"},
             "message": {"message_id": last, "date": 0, "chat": {"id": CLAIRE, "type": "private"},
                         "text": "…"}}})
-        assert "Ce choix n'est plus valable" in await claire.screen()
+        assert "Ce choix n'est plus valable" in await claire.screen(before)
 
         calls_before = len(double.calls)
         double.redeliver(forged["update_id"])  # the same update twice: no second effect
         await double.wait_idle()
         assert [c.method for c in double.calls[calls_before:]
                 if c.method != "getUpdates"] == []
+        before = claire.answers()
         double.share_contact(CLAIRE, "33700000000", contact_user_id=4242)  # someone else's
-        assert "votre propre numéro" in await claire.screen()
+        assert "votre propre numéro" in await claire.screen(before)
 
     double.assert_no_violations()
     assert double.unanswered_callbacks() == []

@@ -161,30 +161,53 @@ def test_the_last_day_says_so(store):
                          "saisir et valider les intentions d'orientation de Noah.")
 
 
+class PassClock(Clock):
+    """The loop's clock, counting its reads: each pass of the loop reads it once, when it starts."""
+
+    def __init__(self, now: datetime) -> None:
+        super().__init__(now)
+        self.reads = 0
+
+    def __call__(self) -> datetime:
+        self.reads += 1
+        return super().__call__()
+
+
+async def passes_started(clock: PassClock, count: int, timeout: float = 30.0) -> None:
+    """Wait until the loop has started `count` more passes; a pass has ended when the next starts."""
+    until = clock.reads + count
+
+    async def reached() -> None:
+        while clock.reads < until:
+            await asyncio.sleep(0.005)
+
+    await asyncio.wait_for(reached(), timeout)
+
+
+def queued_reminders(store) -> list[dict]:
+    return [m for m in store.outbox() if (m["dedupe_key"] or "").startswith("remind:")]
+
+
 async def test_the_bot_s_loop_queues_what_is_due(store):
-    clock = Clock(D7_PARIS)
+    clock = PassClock(D7_PARIS)
     stop = asyncio.Event()
     task = asyncio.create_task(planner.run_reminders(store, clock, stop, every=0.01))
-    for _ in range(500):
-        if len([m for m in store.outbox() if (m["dedupe_key"] or "").startswith("remind:")]) == 4:
-            break
-        await asyncio.sleep(0.01)
+    await passes_started(clock, 2)  # the first pass has queued what is due
     clock.advance(minutes=1)
-    await asyncio.sleep(0.05)  # more passes: nothing new
+    await passes_started(clock, 2)  # more passes: nothing new
     stop.set()
     await asyncio.wait_for(task, 5)
-    reminders = [m for m in store.outbox() if (m["dedupe_key"] or "").startswith("remind:")]
-    assert len(reminders) == 4
+    assert len(queued_reminders(store)) == 4
 
 
 async def test_the_bot_s_loop_stops_when_cancelled(store):
-    task = asyncio.create_task(planner.run_reminders(store, Clock(D7_PARIS), asyncio.Event(),
-                                                     every=0.01))
-    await asyncio.sleep(0.05)
+    clock = PassClock(D7_PARIS)
+    task = asyncio.create_task(planner.run_reminders(store, clock, asyncio.Event(), every=0.01))
+    await passes_started(clock, 2)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, 5)
-    assert len([m for m in store.outbox() if (m["dedupe_key"] or "").startswith("remind:")]) == 4
+    assert len(queued_reminders(store)) == 4
 
 
 # ---- a whole campaign on a fake clock ------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The SMS channel's own rules, on the engine and a real SQLite file (no HTTP): who may text, numbers
-kept bound, answers by number or by word, keywords, STOP and START, redeliveries, and bad input."""
+kept bound, answers by number or by word, keywords, STOP and START, redeliveries, bad input, and the
+wording of what is pushed to a number (composed in the `sms` profile)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from bot.channels.sms.channel import CHANNEL, SmsChannel
 from bot.channels.sms.segments import count
 from bot.runtime import reminders as planner
+from flows import texts
 from flows.options import words
 from flows.rules.model import DecisionSource, Step, Voie
 from flows.school import results as council
@@ -18,7 +20,15 @@ from flows.texts import t
 
 from ..sms_support import CLAIRE_PHONE, KARIM_PHONE, STRANGER_PHONE, THI_PHONE, DirectPhone, new_sid
 from ..states import MARTIN, NGUYEN, leaked_tokens
-from ..support import CLAIRE_PASSWORD, KARIM_PASSWORD, last_code
+from ..support import (
+    CLAIRE_PASSWORD,
+    KARIM_PASSWORD,
+    Driver,
+    activate_claire,
+    activate_karim,
+    enter_seed_intentions,
+    last_code,
+)
 
 CLAIRE_DATES = ["14/05/2012", "02/09/2016"]
 D7_PARIS = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)  # 08:00 in Paris: the first reminders are due
@@ -398,3 +408,83 @@ async def test_resuming_a_kept_session_is_one_transaction(engine, store, clock, 
     await claire.send("2")
     assert store.conversation(CHANNEL, CLAIRE_PHONE).state == "menu"
     assert entered == [True]  # the dedup, the idle end, the resume and the answer in one
+
+
+# ---- messages composed outside an event, read as SMS: the sms profile ----------------------------
+
+NOTICE = "Avis du conseil pour {prenom} : voir le service Orientation."
+REMINDER = "Rappel : intentions de {prenom} a valider avant le {date}."
+RECAP = "Intentions de {prenom} {nom} ({date}) :\n{recap}"
+
+
+def _po(text: str) -> str:
+    """`text` as a .po string's content."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _forget_catalogue() -> None:
+    for cached in (texts._load, texts.catalogue, texts.language_of, texts._related):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def sms_wording(tmp_path, monkeypatch):
+    """The real catalogue plus SMS variants given by the test (no pushed text has one today)."""
+    def add(variants: dict[str, str]) -> None:
+        po = tmp_path / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
+        po.parent.mkdir(parents=True)
+        extra = "".join(f'\nmsgid "sms.{key}"\nmsgstr "{_po(text)}"\n' for key, text in variants.items())
+        po.write_text(texts._path("fr").read_text(encoding="utf-8") + extra, encoding="utf-8")
+        monkeypatch.setattr(texts, "LOCALE_DIR", tmp_path / "locale")
+        _forget_catalogue()
+
+    yield add
+    monkeypatch.undo()
+    _forget_catalogue()
+
+
+def _bodies(store, prefix: str) -> dict[str, str]:
+    return {m["recipient"]: m["body"] for m in store.outbox()
+            if (m["dedupe_key"] or "").startswith(prefix)}
+
+
+async def test_notices_read_as_sms_take_their_sms_wording(sms_wording, channel, claire, engine,
+                                                          store, clock):
+    sms_wording({"notify.opinion": NOTICE})
+    await claire_at_menu(claire)  # her last log-in: this SMS conversation
+    await activate_karim(Driver(engine, "karim"), store)  # his: a chat of another channel
+    with store.transaction():
+        council.notify_published(store, store.student("E-LUCAS"), "opinion", clock())
+    assert _bodies(store, "notify:") == {f"sms:{CLAIRE_PHONE}": NOTICE.format(prenom="Lucas"),
+                                         "test:karim": t("notify.opinion", prenom="Lucas")}
+
+
+async def test_reminders_read_as_sms_take_their_sms_wording(sms_wording, channel, claire, engine,
+                                                            store):
+    sms_wording({"remind.intentions": REMINDER})
+    await claire_at_menu(claire)
+    await activate_karim(Driver(engine, "karim"), store)
+    planned = {r.guardian_id: r for r in planner.plan(store, D7_PARIS)}
+    date = "06/12/2026"
+    assert (planned["R-CLAIRE"].recipient, planned["R-CLAIRE"].body) == (
+        f"sms:{CLAIRE_PHONE}", REMINDER.format(prenom="Lucas", date=date))
+    assert (planned["R-KARIM"].recipient, planned["R-KARIM"].body) == (
+        "test:karim", t("remind.intentions", prenom="Lucas", date=date))
+    thi = planned["R-THI"]  # no account: a plain SMS to her mobile
+    assert (thi.kind, thi.body) == (
+        "sms", REMINDER.format(prenom=store.student(thi.student_id).prenom, date=date))
+
+
+async def test_the_recap_pushed_to_an_sms_conversation_takes_its_sms_wording(sms_wording, channel,
+                                                                             engine, store):
+    sms_wording({"push.recap": RECAP, "recap.metier": "Metier : {metier}"})
+    karim = DirectPhone(channel, KARIM_PHONE)
+    await karim.activate("Martin", "Karim", "07 98 76 54 32", CLAIRE_DATES, KARIM_PASSWORD)
+    claire = Driver(engine, "claire")
+    await activate_claire(claire, store)
+    await enter_seed_intentions(claire)
+    await claire.send("/deconnexion")
+    recap = _bodies(store, "recap:")[f"sms:{KARIM_PHONE}"]
+    assert recap.startswith("Intentions de Lucas Martin (")
+    assert "\nMetier : Ebéniste\n" in recap and "Métier ou formation" not in recap
+    assert "Métier ou formation : Ebéniste" in _bodies(store, "recap:")["claire.martin@example.org"]

@@ -1,5 +1,6 @@
-"""The SMS rendering (bot/channels/sms/render.py): SMS variants of catalogue texts, the GSM alphabet,
-numbered options in French, and the split of what does not fit in one SMS of 2 segments."""
+"""The SMS rendering (bot/channels/sms/render.py, push.py): SMS variants of catalogue texts through the
+`sms` profile, the GSM alphabet, numbered options in French, and the split of what does not fit in one
+SMS of 2 segments."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 
 from bot.channels.options import french_list, numbered
 from bot.channels.sms import render as sms
+from bot.channels.sms.push import SmsPush
 from bot.channels.sms.segments import count
+from bot.sending.base import Outgoing
 from flows.exchange import Button, Reply
 from flows.options import by_number
 from flows.texts import SMS_PROFILE, Texts, catalogue, t
@@ -34,53 +37,43 @@ def test_the_channel_s_own_texts_are_not_taken_for_variants():
     assert own and not [key for key in own if key[4:] in texts]
 
 
-def test_every_variant_is_found_in_the_texts():
-    keys = {variant.key for variant in sms.variants()}
-    missing = [key[4:] for key in catalogue() if key.startswith("sms.") and key[4:] in catalogue()
-               and key[4:] not in keys]
-    assert missing == []
+SMS = Texts(profile=SMS_PROFILE)  # what a text read as an SMS is composed in
 
 
 def test_a_text_with_a_variant_is_replaced_by_it_with_its_values():
-    text = t("requests.edit", date="06/12/2026", listing="Intention 1 : 1re année de CAP")
-    assert sms.shorten(text) == t("sms.requests.edit", date="06/12/2026")
-    assert sms.shorten(t("act.code", masked="•• •• •• •• 78")) == t("sms.act.code",
-                                                                   masked="•• •• •• •• 78")
+    assert SMS("requests.edit", date="06/12/2026", listing="Intention 1 : 1re année de CAP") == t(
+        "sms.requests.edit", date="06/12/2026")
+    assert SMS("act.code", masked="•• •• •• •• 78") == t("sms.act.code", masked="•• •• •• •• 78")
 
 
 def test_texts_inside_texts_are_replaced_too():
-    phase = t("phase.open.intentions", date="06/12/2026")
-    standing = t("standing.none")
-    home = t("home", prenom="Lucas", nom="Martin", classe="3e B", calendar="• une ligne\n• une autre",
-             phase=phase, standing=standing)
-    assert sms.shorten(home) == t("sms.home", prenom="Lucas", nom="Martin", classe="3e B",
-                                  phase=t("sms.phase.open.intentions", date="06/12/2026"),
-                                  standing=t("sms.standing.none"))
+    home = SMS("home", prenom="Lucas", nom="Martin", classe="3e B", calendar="• une ligne\n• une autre",
+               phase=SMS("phase.open.intentions", date="06/12/2026"), standing=SMS("standing.none"))
+    assert home == t("sms.home", prenom="Lucas", nom="Martin", classe="3e B",
+                     phase=t("sms.phase.open.intentions", date="06/12/2026"),
+                     standing=t("sms.standing.none"))
 
 
-def test_notices_and_screens_are_replaced_separately():
-    text = "\n\n".join([t("input.use_buttons"), t("who")])
-    assert sms.shorten(text) == t("sms.input.use_buttons") + "\n\n" + t("sms.who")
+def test_a_label_and_a_text_without_a_variant():
+    assert SMS("btn.back_home") == t("sms.btn.back_home")
+    assert SMS("act.prenom") == t("act.prenom")
 
 
-def test_words_inside_a_sentence_are_not_replaced():
-    """Variants replace whole lines only: "Retour à l'accueil Orientation" inside a sentence stays."""
-    text = "Choisissez « Retour à l'accueil Orientation » pour revenir."
-    assert sms.shorten(text) == text
-    assert sms.label(t("btn.back_home")) == t("sms.btn.back_home")
+async def test_a_push_to_an_sms_conversation_is_only_spelled_for_sms():
+    """The wording is chosen where the message is composed: the push changes no word of it (a
+    text composed in the plain profile stays as it is), it only spells it in the GSM alphabet."""
+    class Recording:
+        def __init__(self) -> None:
+            self.sent: list[Outgoing] = []
 
+        async def send(self, message: Outgoing) -> None:
+            self.sent.append(message)
 
-def test_a_text_without_a_variant_is_kept():
-    assert sms.shorten(t("act.prenom")) == t("act.prenom")
-    assert sms.shorten("Texte libre, sans rapport.") == "Texte libre, sans rapport."
-
-
-def test_compiled_templates():
-    pattern = sms.compile_template("Intention {rank} : {voie}")
-    assert pattern.fullmatch("Intention 2 : 2de professionnelle").groupdict() == {
-        "rank": "2", "voie": "2de professionnelle"}
-    assert sms.compile_template("{only}") is None  # nothing to anchor on
-    assert sms.compile_template("{0} positionnel") is None
+    sms = Recording()
+    body = t("btn.back_home") + "\n« Texte libre » — sans rapport."
+    await SmsPush(sms).send(Outgoing(7, "push", "sms:+33612345678", body))
+    assert [(m.id, m.kind, m.recipient, m.body) for m in sms.sent] == [
+        (7, "sms", "+33612345678", "Retour à l'accueil Orientation\n\"Texte libre\" - sans rapport.")]
 
 
 # ---- the GSM alphabet --------------------------------------------------------------------------
@@ -110,7 +103,7 @@ def test_every_screen_text_of_the_catalogue_is_in_the_gsm_alphabet_once_rendered
     for key, text in catalogue().items():
         if key.startswith(("mail.", "sms.")) or "{" in text and not fields(text):
             continue
-        shown = sms.sms_text(text)
+        shown = sms.to_gsm(catalogue()[SMS.key(key)])
         assert count(shown).encoding == "GSM-7", (key, shown)
 
 

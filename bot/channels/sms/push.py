@@ -1,8 +1,9 @@
 """Chat messages to a conversation held by SMS ("sms:+33612345678"), sent as SMS.
 
 Recaps, reminders and notifications go to the chat a guardian last logged in from; when that is
-an SMS conversation, the message is an SMS to that number, in the SMS rendering (the GSM alphabet
-and the catalogue's SMS variants), through the configured SMS transport.
+an SMS conversation, the message is an SMS to that number through the configured SMS transport.
+Its wording is already the SMS one (composed in the `sms` text profile where it was queued,
+`flows.rules.routing.texts_for`); here it is only spelled in the GSM alphabet.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ...sending.base import Outgoing, Transport
-from .render import sms_text
+from .render import to_gsm
 
 
 class SmsPush:
@@ -19,4 +20,4 @@ class SmsPush:
 
     async def send(self, message: Outgoing) -> None:
         number = message.recipient.split(":", 1)[1]
-        await self.sms.send(replace(message, kind="sms", recipient=number, body=sms_text(message.body)))
+        await self.sms.send(replace(message, kind="sms", recipient=number, body=to_gsm(message.body)))
