@@ -28,9 +28,10 @@ run: $(VENV)/.installed
 chat: $(VENV)/.installed
 	$(BIN)/python -m bot --db $(DB) chat
 
-# ruff, then the layers' import rules, then every scope (tests/README.md says what goes where).
+# ruff, mypy, the layers' import rules, then every scope (tests/README.md says what goes where).
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy flows storage bot
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 

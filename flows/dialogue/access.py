@@ -23,7 +23,7 @@ from ..rules.identity import (
 )
 from ..rules.model import Account, AccountKind, Guardian, OutMessage, Student
 from ..texts import t
-from .context import Ctx
+from .context import Ctx, present
 from .recap import send_session_recaps
 
 NAME_MAX_LENGTH = 60
@@ -135,7 +135,7 @@ def take_code(ctx: Ctx) -> str:
     act = ctx.data["act"]
     code = ctx.store.activation_code(act["guardian"])
     try:
-        rules.check_usable(code, ctx.now)
+        code = rules.check_usable(code, ctx.now)
     except DomainError as error:
         ctx.notice(error.key)
         return "retry"
@@ -173,8 +173,7 @@ def _act_guardian_id(ctx: Ctx) -> str:
     act = ctx.data["act"]
     if act["mode"] == "sms":
         return act["guardian"]
-    account = ctx.store.account(act["account"])
-    return account.person_id
+    return present(ctx.store.account(act["account"]), "account").person_id
 
 
 def take_birth_date(ctx: Ctx) -> str:
@@ -233,7 +232,7 @@ def _after_children(ctx: Ctx) -> str:
 def _reserve_identifier(ctx: Ctx) -> None:
     """Create (or reuse) the guardian's pending account; its identifier is shown next."""
     act = ctx.data["act"]
-    guardian = ctx.store.guardian(act["guardian"])
+    guardian = present(ctx.store.guardian(act["guardian"]), "guardian")
     account = ctx.store.account_of(AccountKind.GUARDIAN, guardian.id)
     if account is None:
         stem = identifier_stem(guardian.prenom, guardian.nom)
@@ -262,7 +261,7 @@ def take_password_confirmation(ctx: Ctx) -> str:
         act.pop("pw_hash", None)
         ctx.notice("password.mismatch")
         return "mismatch"
-    account = ctx.store.account(act["account"])
+    account = present(ctx.store.account(act["account"]), "account")
     if act["mode"] == "temp" and account.kind is AccountKind.GUARDIAN:
         _begin_birth_dates(ctx, account.person_id)
         if birth_child(ctx) is not None:
@@ -272,7 +271,7 @@ def take_password_confirmation(ctx: Ctx) -> str:
 
 def _activate(ctx: Ctx) -> str:
     act = ctx.data.pop("act")
-    account = ctx.store.account(act["account"])
+    account = present(ctx.store.account(act["account"]), "account")
     account.password_hash = act["pw_hash"]
     account.status = "active"
     account.temp_password_hash = None
@@ -335,10 +334,11 @@ def take_login_password(ctx: Ctx) -> str:
 def _local_time(ctx: Ctx, account: Account, moment: datetime) -> str:
     """A time of day in the time zone of the account's (first) school."""
     if account.kind is AccountKind.STUDENT:
-        students = [ctx.store.student(account.person_id)]
+        own = ctx.store.student(account.person_id)
+        students = [own] if own else []
     else:
         students = ctx.store.children_of(account.person_id)
-    school = ctx.store.school(students[0].uai) if students and students[0] else None
+    school = ctx.store.school(students[0].uai) if students else None
     timezone = school.timezone if school else "Europe/Paris"
     return moment.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
 

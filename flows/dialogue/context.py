@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from ..exchange import Inbound
 from ..ports import Store, StudentFile
@@ -89,6 +89,16 @@ class EventReads:
             kept.clear()
             return target(*args, **kwargs)
         return write
+
+Kept = TypeVar("Kept")
+
+
+def present(record: Kept | None, what: str) -> Kept:
+    """A record the dialogue's own data names (the account being activated, its guardian): it
+    exists, since the dialogue stored its id after reading it in an earlier event."""
+    if record is None:
+        raise LookupError(f"the {what} named by the dialogue is missing")
+    return record
 
 
 class NeedsWork(Exception):  # noqa: N818 - a signal to the engine, not an error
@@ -194,6 +204,15 @@ class Ctx:
         if not student_id:
             return None
         return next((s for s in self.concerned_children() if s.id == student_id), None)
+
+    @property
+    def chosen(self) -> Student:
+        """The child of a student screen. The engine sends a conversation whose child is no longer
+        visible back to the menu before any callback runs, so a student state always has one."""
+        student = self.student
+        if student is None:
+            raise LookupError("a student screen without its student")
+        return student
 
     def select_student(self, student: Student | None) -> None:
         self.data["student"] = student.id if student else None

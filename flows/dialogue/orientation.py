@@ -12,7 +12,7 @@ from ..rules.calendar import CHOIX, INTENTIONS, Calendar
 from ..rules.council import check_may_acknowledge, visible
 from ..rules.errors import DomainError
 from ..rules.model import Acknowledgement, CouncilOpinion, Intention, RequestSet, Step, Voie
-from .context import Ctx
+from .context import Ctx, present
 from .recap import mark_for_recap, send_confirmation, step_key
 
 WINDOWS = {Step.INTENTIONS: INTENTIONS, Step.CHOIX: CHOIX}
@@ -41,15 +41,15 @@ def tell(ctx: Ctx, error: DomainError) -> None:
 # ---- reading what the family has ---------------------------------------------------------------
 
 def calendar(ctx: Ctx) -> Calendar:
-    return ctx.calendar(ctx.student.uai)
+    return ctx.calendar(ctx.chosen.uai)
 
 
 def saved_requests(ctx: Ctx, of: Step | None = None) -> RequestSet | None:
-    return ctx.store.requests(ctx.student.id, of or step(ctx))
+    return ctx.store.requests(ctx.chosen.id, of or step(ctx))
 
 
 def published_opinion(ctx: Ctx) -> CouncilOpinion | None:
-    return visible(ctx.store.opinion(ctx.student.id, Step.INTENTIONS), ctx.now)
+    return visible(ctx.store.opinion(ctx.chosen.id, Step.INTENTIONS), ctx.now)
 
 
 def edit_refusal(ctx: Ctx, of: Step | None = None) -> DomainError | None:
@@ -68,8 +68,8 @@ def edit_refusal(ctx: Ctx, of: Step | None = None) -> DomainError | None:
 def ack_refusal(ctx: Ctx) -> DomainError | None:
     try:
         check_may_acknowledge(ctx.guardian_id, saved_requests(ctx, Step.INTENTIONS),
-                              ctx.store.opinion(ctx.student.id, Step.INTENTIONS),
-                              ctx.store.acknowledgement(ctx.student.id, Step.INTENTIONS), ctx.now)
+                              ctx.store.opinion(ctx.chosen.id, Step.INTENTIONS),
+                              ctx.store.acknowledgement(ctx.chosen.id, Step.INTENTIONS), ctx.now)
     except DomainError as error:
         return error
     return None
@@ -142,7 +142,8 @@ def copy_intentions(ctx: Ctx) -> None:
     if not may_copy_intentions(ctx):
         ctx.notice("input.stale")
         return
-    _set_draft(ctx, list(saved_requests(ctx, Step.INTENTIONS).items))
+    intentions = saved_requests(ctx, Step.INTENTIONS)
+    _set_draft(ctx, list(intentions.items) if intentions else [])
     ctx.notice("requests.copied")
 
 
@@ -222,12 +223,13 @@ def validate(ctx: Ctx) -> str:
         tell(ctx, error)
         return "refused"
     before = saved_requests(ctx)
-    saved = RequestSet(ctx.student.id, step(ctx), items, ctx.guardian_id, ctx.now)
+    saved = RequestSet(ctx.chosen.id, step(ctx), items, present(ctx.guardian_id, "guardian"),
+                       ctx.now)
     ctx.store.save_requests(saved)
-    ctx.audit("requests_modified" if before else "requests_validated", ctx.student.id,
+    ctx.audit("requests_modified" if before else "requests_validated", ctx.chosen.id,
               step=saved.step.value, items=[item.to_dict() for item in items])
-    send_confirmation(ctx, ctx.student, saved)
-    mark_for_recap(ctx, ctx.student.id, saved.step)
+    send_confirmation(ctx, ctx.chosen, saved)
+    mark_for_recap(ctx, ctx.chosen.id, saved.step)
     ctx.data.pop("draft", None)
     ctx.data.pop("rank", None)
     return "ok"
@@ -256,8 +258,9 @@ def acknowledge(ctx: Ctx) -> str:
         ctx.notice("ack.tick_first")
         return "refused"
     ctx.store.save_acknowledgement(
-        Acknowledgement(ctx.student.id, Step.INTENTIONS, ctx.guardian_id, ctx.now))
-    ctx.audit("opinion_acknowledged", ctx.student.id, step=Step.INTENTIONS.value)
+        Acknowledgement(ctx.chosen.id, Step.INTENTIONS, present(ctx.guardian_id, "guardian"),
+                        ctx.now))
+    ctx.audit("opinion_acknowledged", ctx.chosen.id, step=Step.INTENTIONS.value)
     ctx.data.pop("ack_checked", None)
     return "ok"
 

@@ -5,25 +5,25 @@ from __future__ import annotations
 from ..rules import decisions as rules
 from ..rules.errors import DomainError
 from ..rules.model import Decision, Proposal, ProposalAnswer, Step
-from .context import Ctx
+from .context import Ctx, present
 from .orientation import calendar
 
 
 def shown_proposals(ctx: Ctx) -> list[Proposal]:
-    return rules.published(ctx.store.proposals(ctx.student.id), ctx.now)
+    return rules.published(ctx.store.proposals(ctx.chosen.id), ctx.now)
 
 
 def answers(ctx: Ctx) -> list[ProposalAnswer]:
-    return ctx.store.answers(ctx.student.id)
+    return ctx.store.answers(ctx.chosen.id)
 
 
 def shown_decision(ctx: Ctx) -> Decision | None:
-    return rules.visible_decision(ctx.store.decision(ctx.student.id), ctx.now)
+    return rules.visible_decision(ctx.store.decision(ctx.chosen.id), ctx.now)
 
 
 def answerer(ctx: Ctx) -> str | None:
-    return rules.answerer_of(ctx.store.requests(ctx.student.id, Step.CHOIX),
-                             ctx.store.requests(ctx.student.id, Step.INTENTIONS))
+    return rules.answerer_of(ctx.store.requests(ctx.chosen.id, Step.CHOIX),
+                             ctx.store.requests(ctx.chosen.id, Step.INTENTIONS))
 
 
 def answer_refusal(ctx: Ctx, rank: int) -> DomainError | None:
@@ -32,8 +32,8 @@ def answer_refusal(ctx: Ctx, rank: int) -> DomainError | None:
         return DomainError("input.stale")
     try:
         rules.check_may_answer(ctx.account.kind, ctx.guardian_id, answerer(ctx),
-                               ctx.store.proposals(ctx.student.id), answers(ctx),
-                               ctx.store.decision(ctx.student.id), rank, calendar(ctx), ctx.now)
+                               ctx.store.proposals(ctx.chosen.id), answers(ctx),
+                               ctx.store.decision(ctx.chosen.id), rank, calendar(ctx), ctx.now)
     except DomainError as error:
         return error
     return None
@@ -41,7 +41,7 @@ def answer_refusal(ctx: Ctx, rank: int) -> DomainError | None:
 
 def next_rank(ctx: Ctx) -> int | None:
     """The rank of the proposal awaiting this account's answer, if it may answer now."""
-    target = rules.next_to_answer(ctx.store.proposals(ctx.student.id), answers(ctx), ctx.now)
+    target = rules.next_to_answer(ctx.store.proposals(ctx.chosen.id), answers(ctx), ctx.now)
     if target is None or answer_refusal(ctx, target.rank) is not None:
         return None
     return target.rank
@@ -49,7 +49,7 @@ def next_rank(ctx: Ctx) -> int | None:
 
 def waiting_refusal(ctx: Ctx) -> DomainError | None:
     """Why the proposal awaiting an answer cannot be answered by this account now, if one awaits."""
-    target = rules.next_to_answer(ctx.store.proposals(ctx.student.id), answers(ctx), ctx.now)
+    target = rules.next_to_answer(ctx.store.proposals(ctx.chosen.id), answers(ctx), ctx.now)
     return None if target is None else answer_refusal(ctx, target.rank)
 
 
@@ -82,11 +82,12 @@ def give_answer(ctx: Ctx) -> str:
         ctx.notice(refusal.key, **refusal.params)
         return "refused"
     proposal = next(p for p in shown_proposals(ctx) if p.rank == rank)
-    given, decision = rules.answer(proposal, ctx.guardian_id, bool(pending.get("agree")), ctx.now)
+    given, decision = rules.answer(proposal, present(ctx.guardian_id, "guardian"),
+                                   bool(pending.get("agree")), ctx.now)
     ctx.store.save_answer(given)
     if decision is not None:
         ctx.store.save_decision(decision)
-    ctx.audit("proposal_answered", ctx.student.id, rank=rank, agree=given.agree)
+    ctx.audit("proposal_answered", ctx.chosen.id, rank=rank, agree=given.agree)
     ctx.notice("answer.recorded_agree" if given.agree else "answer.recorded_disagree")
     return "ok"
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from ..rules.calendar import AVIS, CHOIX, INTENTIONS, REPONSE
 from ..rules.decisions import appeal_deadline, disagrees
 from ..rules.identity import format_mobile
-from ..rules.model import AccountKind, Step, Voie
+from ..rules.model import AccountKind, Guardian, Step, Student, Voie
 from ..rules.standing import Progress, pending
 from . import orientation as ori
 from . import proposal as prop
 from .access import birth_child
-from .context import Ctx
+from .context import Ctx, present
 from .recap import intention_lines
 
 Rows = list[list[tuple[str, str]]]
@@ -105,10 +105,9 @@ def _who_am_i(ctx: Ctx) -> tuple[str, str]:
     account = ctx.account
     if account is None:
         return "", ""
-    if account.kind is AccountKind.STUDENT:
-        person = ctx.store.student(account.person_id)
-    else:
-        person = ctx.store.guardian(account.person_id)
+    person: Student | Guardian | None = (
+        ctx.store.student(account.person_id) if account.kind is AccountKind.STUDENT
+        else ctx.store.guardian(account.person_id))
     return (person.prenom, person.nom) if person else ("", "")
 
 
@@ -124,7 +123,7 @@ def account(ctx: Ctx) -> Screen:
     acc = ctx.account
     email = phone = None
     if acc is not None and acc.kind is AccountKind.GUARDIAN:
-        guardian = ctx.store.guardian(acc.person_id)
+        guardian = present(ctx.store.guardian(acc.person_id), "guardian")
         email, phone = guardian.email, guardian.mobile
     text = ctx.t("account", identifier=acc.identifier if acc else "",
              email=email or ctx.t("account.none"),
@@ -163,9 +162,9 @@ def _window_line(ctx: Ctx, key: str) -> str | None:
 def _phase_line(ctx: Ctx) -> str:
     cal = ori.calendar(ctx)
     phase = cal.phase(ctx.now)
-    if phase.open_key is not None:
+    if phase.until is not None and phase.open_key is not None:
         return ctx.t(f"phase.open.{phase.open_key}", date=cal.local_date(phase.until))
-    if phase.next_key is not None:
+    if phase.until is not None and phase.next_key is not None:
         return ctx.t(f"phase.before.{phase.next_key}", date=cal.local_date(phase.until))
     return ctx.t("phase.over")
 
@@ -182,11 +181,11 @@ def _validated_line(ctx: Ctx, of: Step) -> str:
 
 def _progress(ctx: Ctx) -> Progress:
     answers = prop.answers(ctx)
-    proposals = ctx.store.proposals(ctx.student.id)
+    proposals = ctx.store.proposals(ctx.chosen.id)
     return Progress(
         intentions=ori.saved_requests(ctx, Step.INTENTIONS) is not None,
         opinion=ori.published_opinion(ctx) is not None,
-        acknowledged=ctx.store.acknowledgement(ctx.student.id, Step.INTENTIONS) is not None,
+        acknowledged=ctx.store.acknowledgement(ctx.chosen.id, Step.INTENTIONS) is not None,
         choix=ori.saved_requests(ctx, Step.CHOIX) is not None,
         proposals=bool(prop.shown_proposals(ctx)),
         answered=any(a.agree for a in answers) or disagrees(proposals, answers, ctx.now),
@@ -197,10 +196,11 @@ def _standing_lines(ctx: Ctx) -> list[str]:
     cal = ori.calendar(ctx)
     lines = [_validated_line(ctx, Step.INTENTIONS)]
     if ori.published_opinion(ctx) is not None:
-        ack = ctx.store.acknowledgement(ctx.student.id, Step.INTENTIONS)
+        ack = ctx.store.acknowledgement(ctx.chosen.id, Step.INTENTIONS)
         lines.append(ctx.t("standing.acknowledged", date=cal.local_date(ack.at)) if ack
                      else ctx.t("standing.opinion_waiting"))
-    if cal.window(CHOIX) is not None and (ctx.now >= cal.window(CHOIX).opens
+    choix = cal.window(CHOIX)
+    if choix is not None and (ctx.now >= choix.opens
                                           or ori.saved_requests(ctx, Step.CHOIX)):
         lines.append(_validated_line(ctx, Step.CHOIX))
     decision = prop.shown_decision(ctx)
@@ -210,7 +210,7 @@ def _standing_lines(ctx: Ctx) -> list[str]:
     elif prop.shown_proposals(ctx):
         answers = prop.answers(ctx)
         lines.append(ctx.t("standing.disagreed") if disagrees(
-            ctx.store.proposals(ctx.student.id), answers, ctx.now) else ctx.t("standing.proposal"))
+            ctx.store.proposals(ctx.chosen.id), answers, ctx.now) else ctx.t("standing.proposal"))
     due = pending(_progress(ctx), cal, ctx.now)
     if due is not None:
         lines.append(ctx.t(f"todo.{due.action}", date=cal.local_date(due.deadline)))
@@ -387,7 +387,7 @@ def opinion(ctx: Ctx) -> Screen:
                       else ctx.t("opinion.no_recommendation"))
     text = ctx.t("opinion.header") + "\n\n" + "\n\n".join(blocks) + "\n\n" + ctx.t(
         "opinion.council", recommendation=recommendation, motivation=op.motivation or "—")
-    ack = ctx.store.acknowledgement(ctx.student.id, Step.INTENTIONS)
+    ack = ctx.store.acknowledgement(ctx.chosen.id, Step.INTENTIONS)
     rows: Rows = []
     if ack is not None:
         text += "\n\n" + ctx.t("ack.done", date=ori.calendar(ctx).local_date(ack.at, "%d/%m"))
@@ -409,7 +409,7 @@ def opinion_leave(ctx: Ctx) -> Screen:
 # ---- step 3: proposal, answer, decision --------------------------------------------------------
 
 def _school_contact(ctx: Ctx) -> str:
-    school = ctx.store.school(ctx.student.uai)
+    school = ctx.store.school(ctx.chosen.uai)
     if school is None:
         return ctx.t("contact.unknown")
     return ctx.t("contact.line", name=school.name, phone=school.phone, email=school.email)
@@ -456,7 +456,7 @@ def proposal(ctx: Ctx) -> Screen:
     rank = prop.next_rank(ctx)
     if decision is not None:
         blocks.append(decision)
-    elif disagrees(ctx.store.proposals(ctx.student.id), prop.answers(ctx), ctx.now):
+    elif disagrees(ctx.store.proposals(ctx.chosen.id), prop.answers(ctx), ctx.now):
         blocks.append(ctx.t("proposal.meet_head", contact=_school_contact(ctx)))
     elif rank is not None:
         window = ori.calendar(ctx).window(REPONSE)
