@@ -97,10 +97,6 @@ def pick_child(ctx: Ctx) -> str:
     return "ok"
 
 
-def has_student(ctx: Ctx) -> bool:
-    return ctx.student is not None
-
-
 # ---- the draft of intentions -------------------------------------------------------------------
 
 def draft(ctx: Ctx) -> list[Intention]:
