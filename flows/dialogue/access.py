@@ -55,20 +55,19 @@ def begin_sms_activation(ctx: Ctx) -> None:
 
 
 def take_nom(ctx: Ctx) -> str:
-    name = clean_name(ctx.text)
-    if name is None:
-        ctx.notice("name.invalid")
-        return "retry"
-    ctx.data.setdefault("act", {"mode": "sms"})["nom"] = name
-    return "ok"
+    return _take_name(ctx, "nom")
 
 
 def take_prenom(ctx: Ctx) -> str:
+    return _take_name(ctx, "prenom")
+
+
+def _take_name(ctx: Ctx, field: str) -> str:
     name = clean_name(ctx.text)
     if name is None:
         ctx.notice("name.invalid")
         return "retry"
-    ctx.data.setdefault("act", {"mode": "sms"})["prenom"] = name
+    ctx.data.setdefault("act", {"mode": "sms"})[field] = name
     return "ok"
 
 

@@ -3,10 +3,10 @@ acknowledgement; the texts the council writes (motivation, details) follow `clea
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 
 from .errors import DomainError
+from .folding import one_line
 from .model import Acknowledgement, CouncilOpinion, RequestSet, Student
 
 
@@ -46,10 +46,7 @@ DETAIL_MAX_LENGTH = 100
 
 def clean_text(text: str) -> str:
     """One line, spaces folded; control characters refused (families read it in their chat)."""
-    cleaned = " ".join(text.split())
-    if any(unicodedata.category(c).startswith("C") for c in cleaned):
-        raise DomainError("council.control_characters")
-    return cleaned
+    return one_line(text, "council.control_characters")
 
 
 def detail(text: str, rank: int | None = None) -> str:

@@ -1,9 +1,12 @@
-"""How typed texts compare: names, month names and option words are folded the same way."""
+"""How typed texts compare (names, month names and option words are folded the same way), and the
+one way a free text becomes one clean line."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from .errors import DomainError
 
 
 def fold(text: str) -> str:
@@ -12,3 +15,12 @@ def fold(text: str) -> str:
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     bare = re.sub(r"[-'’_.]", " ", bare.casefold())
     return " ".join(bare.split())
+
+
+def one_line(text: str, refused: str) -> str:
+    """`text` on one line with single spaces; a control or invisible character left inside raises
+    DomainError(`refused`): families read these texts in their chat."""
+    cleaned = " ".join(text.split())
+    if any(unicodedata.category(c).startswith("C") for c in cleaned):
+        raise DomainError(refused)
+    return cleaned

@@ -7,12 +7,12 @@ Functions take and return plain lists: the draft in a dialogue is such a list.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import replace
 from datetime import datetime
 
 from .calendar import Calendar
 from .errors import DomainError
+from .folding import one_line
 from .model import AccountKind, Intention, RequestSet, Voie
 
 MAX_INTENTIONS = 3
@@ -21,9 +21,7 @@ METIER_MAX_LENGTH = 100
 
 def clean_metier(raw: str) -> str:
     """Trim the free "Métier ou formation" text; refuse control characters and over-long text."""
-    text = " ".join(raw.split())
-    if any(unicodedata.category(c).startswith("C") for c in text):
-        raise DomainError("metier.invalid")
+    text = one_line(raw, "metier.invalid")
     if len(text) > METIER_MAX_LENGTH:
         raise DomainError("metier.too_long", max=METIER_MAX_LENGTH, length=len(text))
     return text

@@ -30,40 +30,46 @@ from flows.school.texts import operator_text
 
 from .. import csv_input
 from ..console import labels
+from .report import failed
 
 COMMANDS = ("council", "proposals", "decision", "publish", "followup", "export")
 
 
+def _recording(commands: argparse._SubParsersAction, name: str, summary: str, description: str,
+               csv_columns: str, draft: bool = True) -> argparse.ArgumentParser:
+    """A command recording results for one student (--student …) or a whole file (--csv)."""
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=summary,
+                                                          description=description)
+    parser.add_argument("--student", help="student id, e.g. E-LUCAS")
+    parser.add_argument("--csv", help=f"a CSV file: {csv_columns}")
+    if draft:
+        parser.add_argument("--draft", action="store_true", help="record without publishing")
+    return parser
+
+
 def add_parsers(commands: argparse._SubParsersAction) -> None:
-    opinion = commands.add_parser(
-        "council", help="record the class council's provisional opinion",
-        description="Record (and publish, unless --draft) the council's opinion per intention.")
-    opinion.add_argument("--student", help="student id, e.g. E-LUCAS")
+    opinion = _recording(
+        commands, "council", "record the class council's provisional opinion",
+        "Record (and publish, unless --draft) the council's opinion per intention.",
+        "student_id;avis_1;avis_2;avis_3;recommendation;motivation")
     opinion.add_argument("--avis", help="avis per intention in rank order, comma separated: "
                                         "favorable, réservé, défavorable")
     opinion.add_argument("--recommendation", default="", help="gt, pro, cap, or empty")
     opinion.add_argument("--motivation", default="", help="the council's motivation")
-    opinion.add_argument("--csv", help="a CSV file: student_id;avis_1;avis_2;avis_3;"
-                                       "recommendation;motivation")
-    opinion.add_argument("--draft", action="store_true", help="record without publishing")
 
-    proposals = commands.add_parser(
-        "proposals", help="record the council's proposals (step 3)",
-        description="Record (and publish, unless --draft) 1 to 3 ranked proposals.")
-    proposals.add_argument("--student", help="student id")
+    proposals = _recording(
+        commands, "proposals", "record the council's proposals (step 3)",
+        "Record (and publish, unless --draft) 1 to 3 ranked proposals.",
+        "student_id;voie_1;detail_1;voie_2;detail_2;voie_3;detail_3")
     proposals.add_argument("--voie", help="voies in rank order, comma separated: gt, pro, cap")
     proposals.add_argument("--detail", default="", help="a precision for the first proposal")
-    proposals.add_argument("--csv", help="a CSV file: student_id;voie_1;detail_1;voie_2;"
-                                         "detail_2;voie_3;detail_3")
-    proposals.add_argument("--draft", action="store_true", help="record without publishing")
 
-    decision = commands.add_parser(
-        "decision", help="record the head's decision after a disagreement",
-        description="Record and publish the head of school's decision d'orientation.")
-    decision.add_argument("--student", help="student id")
+    decision = _recording(
+        commands, "decision", "record the head's decision after a disagreement",
+        "Record and publish the head of school's decision d'orientation.",
+        "student_id;voie;detail", draft=False)
     decision.add_argument("--voie", help="gt, pro or cap")
     decision.add_argument("--detail", default="", help="a precision (formation, statut)")
-    decision.add_argument("--csv", help="a CSV file: student_id;voie;detail")
 
     publish = commands.add_parser("publish", help="publish a class's recorded results")
     publish.add_argument("--school", required=True, help="the school's UAI")
@@ -84,21 +90,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 def command(store: Store, args: argparse.Namespace, now: datetime) -> int:
     try:
         return _COMMANDS[args.command](store, args, now)
-    except Refused as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     except DomainError as exc:  # a value of the command line (an avis, a voie)
-        print(f"error: {operator_text(exc)}", file=sys.stderr)
-        return 1
-    except _Refused as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return failed(sys.stderr, operator_text(exc))
+    except (Refused, _Refused, OSError) as exc:
+        return failed(sys.stderr, str(exc))
     except _Usage as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return failed(sys.stderr, str(exc), 2)
 
 
 class _Usage(Exception):

@@ -44,6 +44,7 @@ from flows.texts import catalogue
 
 from .. import csv_input
 from ..csv_input import Bad, BadFile, Problem
+from .report import failed
 
 COMMANDS = ("import-base", "calendar")
 WINDOW_LABELS = {
@@ -156,11 +157,9 @@ def command(store: Store, args: argparse.Namespace, today: date,
         else:
             import_calendar(store, args.file, args.dry_run, out)
     except UsageError as exc:
-        print(f"error: {exc}", file=err)
-        return 2
+        return failed(err, str(exc), 2)
     except Rejected as exc:
-        print(f"error: {exc}", file=err)
-        return 1
+        return failed(err, str(exc))
     except Refused as exc:
         print(f"error: refused, nothing was written ({len(exc.problems)} problem"
               f"{'s' if len(exc.problems) > 1 else ''}):", file=err)

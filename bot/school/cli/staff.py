@@ -23,6 +23,8 @@ from flows.rules.errors import DomainError
 from flows.school.staff import ROLE_CODES, add_staff, normalize_login, staff_of_school, unlock_staff
 from flows.school.texts import operator_text
 
+from .report import failed
+
 
 class StaffInputError(ValueError):
     """A mistake at the terminal (passwords that differ); one line."""
@@ -81,12 +83,9 @@ def command(app, args: argparse.Namespace, stdin: TextIO | None = None,
             unlock_staff(app.store, args.school, args.login, now)
             print(f"staff account {normalize_login(args.login)} unlocked", file=out)
     except DomainError as exc:
-        print(f"error: {operator_text(exc)}", file=err)
-        return 1
+        return failed(err, operator_text(exc))
     except StaffInputError as exc:
-        print(f"error: {exc}", file=err)
-        return 1
+        return failed(err, str(exc))
     except (EOFError, KeyboardInterrupt):
-        print("error: no password given", file=err)
-        return 1
+        return failed(err, "no password given")
     return 0
