@@ -63,7 +63,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import phonenumbers
 
 from flows.rules import days
-from flows.rules.calendar import WINDOW_ORDER, Window, check_order, day_window
+from flows.rules.calendar import WINDOW_ORDER
 from flows.rules.errors import DomainError
 from flows.rules.identity import fold, normalize_mobile, plausible_birth_date
 from flows.rules.model import Avis, Guardian, School, Student, Voie
@@ -558,41 +558,6 @@ def parse_calendar(name: str, text: str) -> Table:
                 table.problem(line.number, "window",
                               f"{v['window']} of {v['uai']} is already on line {seen}")
     return table
-
-
-def check_calendar(table: Table, timezones: Mapping[str, str],
-                   existing: Mapping[str, Mapping[str, Window]]) -> dict[str, dict[str, Window]]:
-    """The windows to store per school, the file's merged over the database's; problems go to
-    `table`: an unknown school, or windows that overlap or break the campaign order."""
-    merged: dict[str, dict[str, Window]] = {}
-    origin: dict[tuple[str, str], int] = {}  # (uai, window) → line of the file that sets it
-    for line in table.lines:
-        v = line.values
-        if not line.ok or len(v) < len(CALENDAR_COLUMNS):
-            continue
-        uai, key = v["uai"], v["window"]
-        if uai not in timezones:
-            line.ok = False
-            table.problem(line.number, "uai", f"{uai} is not a known school")
-            continue
-        windows = merged.setdefault(uai, dict(existing.get(uai, {})))
-        windows[key] = day_window(key, v["from"], v["to"], timezones[uai])
-        origin[(uai, key)] = line.number
-    for uai, windows in merged.items():
-        ordered = [key for key in WINDOW_ORDER if key in windows]
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
-            if (uai, earlier) not in origin and (uai, later) not in origin:
-                continue  # both from the database: not this file's doing
-            try:
-                check_order({earlier: windows[earlier], later: windows[later]})
-            except DomainError:
-                number = origin.get((uai, later)) or origin[(uai, earlier)]
-                closes = windows[earlier].closes.astimezone(ZoneInfo(timezones[uai]))
-                table.problem(number, "from" if (uai, later) in origin else "to",
-                              f"{later} of {uai} must open after {earlier} closes "
-                              f"({closes:%Y-%m-%d %H:%M}): the windows follow one another, "
-                              f"{', '.join(WINDOW_ORDER)}")
-    return merged
 
 
 # ---- the councils' results files -------------------------------------------------------------------

@@ -40,6 +40,7 @@ from flows.rules.calendar import (
 from flows.rules.errors import DomainError
 from flows.school import base as school_base
 from flows.school import calendar as school_calendar
+from flows.school.texts import operator_text
 from flows.texts import catalogue
 
 from .. import csv_input
@@ -358,23 +359,16 @@ def import_calendar(store: Store, path: str, dry_run: bool, out: TextIO) -> None
     except BadFile as exc:
         raise Refused([exc.problem]) from None
     table = csv_input.parse_calendar(name, text)
-    with store.transaction():
-        timezones = dict(store.reminder_schools())
-        uais = {uai for _, uai in table.values("uai") if uai in timezones}
-        existing = {uai: store.calendar(uai).windows for uai in uais}
-        merged = csv_input.check_calendar(table, timezones, existing)
-        if table.problems:
-            raise Refused(csv_input.sorted_problems([table]))
-        changed = unchanged = 0
-        for line in table.lines:
-            uai, key = str(line.values["uai"]), str(line.values["window"])
-            window = merged[uai][key]
-            if existing[uai].get(key) == window:
-                unchanged += 1
-                continue
-            changed += 1
-            if not dry_run:
-                store.put_window(uai, window)
+    lines = [school_calendar.WindowLine(line.number, str(line.values["uai"]),
+                                        str(line.values["window"]), line.values["from"],
+                                        line.values["to"])
+             for line in table.lines if line.ok and len(line.values) == len(csv_input.CALENDAR_COLUMNS)]
+    # a file with a bad line writes nothing: its good lines are only checked
+    done = school_calendar.import_windows(store, lines, dry_run or bool(table.problems))
+    for refused in done.errors:
+        table.problem(refused.number, refused.column, operator_text(refused.error))
+    if table.problems:
+        raise Refused(csv_input.sorted_problems([table]))
     if dry_run:
         print("dry run: nothing was written; the import would give:", file=out)
-    print(f"calendar windows: {changed} set, {unchanged} unchanged", file=out)
+    print(f"calendar windows: {done.changed} set, {done.unchanged} unchanged", file=out)
