@@ -27,7 +27,8 @@ For each `synchronous` mode, on a fresh SQLite file in a temporary directory, it
 THE CEILING. Before and after the journeys, on a file in the same directory, the bench counts
 bare single-row `UPDATE` + `COMMIT`s per second (WAL, the same `synchronous`) for two seconds and
 keeps the better figure: what the disk allows one event at most. The engine's events/s are
-reported as a ratio of it (target >= 0.3): what the engine adds around the commit.
+reported as a ratio of it (target >= 0.3 at FULL, production's setting; at NORMAL a commit does
+not wait for the disk, so the ratio only shows how much of the event is Python work).
 
 HASHING, AND WHAT MOST GUARDIANS SKIP. Passwords and activation codes are hashed with argon2id at
 production parameters (`Argon2Hasher()`, tens of milliseconds per hash, on purpose), in the
@@ -666,6 +667,13 @@ def statement_figures(stats: Stats) -> str:
     return f"mean={mean:.1f} {screens}"
 
 
+def ceiling_verdict(result: Result) -> str:
+    """The ratio's target holds at FULL, where each commit waits for the disk as in production."""
+    if result.synchronous != "FULL":
+        return f"[target >= {TARGET_CEILING_RATIO} at FULL only]"
+    return f"[>= {TARGET_CEILING_RATIO}: {verdict(result.ratio >= TARGET_CEILING_RATIO)}]"
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
@@ -698,7 +706,7 @@ def human_report(result: Result) -> list[str]:
         f"{statement_figures(result.stats)}",
         f"   ceiling, bare single-row UPDATE + COMMIT on the same file system: "
         f"{result.ceiling_per_s:,.0f}/s; the engine reaches {result.ratio:.2f} of it  "
-        f"[>= {TARGET_CEILING_RATIO}: {verdict(result.ratio >= TARGET_CEILING_RATIO)}]",
+        f"{ceiling_verdict(result)}",
         f"   hashing, events that needed an argon2id hash: {_human(s.hashing)}; one hash alone "
         f"{result.single_hash_ms:.0f} ms; {result.argon2}, default thread pool",
         f"   beside hashing, events needing no hash while argon2 threads ran: {_human(s.beside)}; "
