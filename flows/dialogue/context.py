@@ -90,7 +90,8 @@ class EventReads:
             return target(*args, **kwargs)
         return write
 
-Kept = TypeVar("Kept")
+
+Kept = TypeVar("Kept")  # the type of a record `present` vouches for
 
 
 def present(record: Kept | None, what: str) -> Kept:
