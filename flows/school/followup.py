@@ -92,6 +92,16 @@ EXPORT_COLUMNS = ("student_id", "nom", "prenom", "classe", "intentions", "avis_p
                   "decision_date", "a_faire", "date_limite")
 
 
+# A cell a spreadsheet would run as a formula (OWASP's CSV injection rule): what schools and
+# families typed (names, details) is exported behind an apostrophe, which the sheet shows as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """`cell` as a spreadsheet shows it without running it."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 def export_csv(store: Store, uai: str, class_name: str | None = None, *, now: datetime) -> str:
     """The follow-up as a spreadsheet opens it: `;`-separated, UTF-8 with a BOM, one row a student."""
     calendar = store.calendar(uai)
@@ -99,11 +109,11 @@ def export_csv(store: Store, uai: str, class_name: str | None = None, *, now: da
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     for s in statuses(store, uai, class_name, now=now):
-        writer.writerow([
+        writer.writerow([spreadsheet_safe(str(cell)) for cell in (
             s.student_id, s.nom, s.prenom, s.class_name, s.intentions_list,
             "oui" if s.opinion == "published" else "non",
             "oui" if s.acknowledged == "acknowledged" else "non", s.choix_list,
             s.proposals, s.answer, s.decision_voie,
             calendar.local_date(s.decided_at) if s.decided_at else "",
-            s.pending or "", calendar.local_date(s.deadline) if s.deadline else ""])
+            s.pending or "", calendar.local_date(s.deadline) if s.deadline else "")])
     return "\ufeff" + buffer.getvalue()

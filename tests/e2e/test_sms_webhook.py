@@ -285,3 +285,28 @@ async def test_bad_input_by_sms_through_the_webhook(tmp_path):
             measured = count(text)
             assert measured.segments <= 2 and measured.encoding == "GSM-7", text
         assert bot.app.engine.internal_errors == 0
+
+
+async def test_a_captured_request_cannot_be_replayed_under_a_forged_message_id(tmp_path):
+    # The signature runs keys and values together: folding the next field into MessageSid keeps a
+    # captured STOP's signature valid. Only well-formed ids (and Twilio-shaped fields) are taken.
+    async with running_sms_bot(tmp_path) as bot:
+        phone = bot.phone(CLAIRE_PHONE)
+        await phone.send("Bonjour")
+        captured = phone.form("STOP")
+        assert (await bot.post(captured)).status_code == 200
+        await phone.send("START")
+        await bot.settled()
+        before = effects(bot)
+        sid = captured["MessageSid"]
+        folded = {k: v for k, v in captured.items() if k != "NumMedia"}
+        folded["MessageSid"] = f"{sid}NumMedia{captured['NumMedia']}"
+        assert bot.sign(folded) == bot.sign(captured)  # a new id, still validly signed
+        forged = [folded, {**captured, "MessageSid": "SM" + "AB" * 16},  # upper-case hex
+                  {**captured, "SmsSid": new_sid()}, {**captured, "messagesid": sid},
+                  {**captured, "MessageSid": "SM" + "0" * 31}]
+        for params in forged:
+            assert (await bot.post(params)).status_code == 400, params
+        await bot.settled()
+        assert effects(bot) == before
+        assert not bot.app.store.sms_opted_out(CLAIRE_PHONE)
