@@ -275,8 +275,6 @@ class MemoryStore:
         self.t.inbound[(channel, message_id)] = at
         return True
 
-    def inbound_seen(self, channel: str, message_id: str) -> bool:
-        return (channel, message_id) in self.t.inbound
 
     # ---- requests, opinions, acknowledgements, proposals, answers, decisions -------------------
 

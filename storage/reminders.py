@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from flows.ports import ReadModels, ReminderCandidate
+from flows.ports import ReminderCandidate
 from flows.rules.calendar import Window
 from flows.rules.model import AccountKind, Step
 from flows.rules.reminders import CONCERNED_LEVEL, Rules, Settings, parse_hours, parse_offsets
@@ -145,38 +145,3 @@ def settings_from_rows(rows: Iterable[tuple[str, str | None, str | None]],
         schools_rules[uai] = Rules(parse_offsets(offsets) if offsets else default.offsets,
                                    start, end)
     return Settings(default, schools_rules)
-
-
-# ---- the planner's call style, on any store ----------------------------------------------------
-
-def schools(store: ReadModels) -> list[tuple[str, str]]:
-    return store.reminder_schools()
-
-
-def windows(store: ReadModels, key: str) -> dict[str, Window]:
-    return store.reminder_windows(key)
-
-
-def intention_candidates(store: ReadModels, uais: Iterable[str],
-                         step: Step = Step.INTENTIONS) -> list[ReminderCandidate]:
-    return store.intention_candidates(uais, step)
-
-
-def answer_candidates(store: ReadModels, uais: Iterable[str]) -> list[ReminderCandidate]:
-    return store.answer_candidates(uais)
-
-
-def acknowledgement_candidates(store: ReadModels, uais: Iterable[str]) -> list[ReminderCandidate]:
-    return store.acknowledgement_candidates(uais)
-
-
-def latest_chats(store: ReadModels) -> dict[str, tuple[str, str]]:
-    return store.latest_chats()
-
-
-def already_queued(store: ReadModels, keys: Iterable[str]) -> set[str]:
-    return store.already_queued(keys)
-
-
-def settings(store: ReadModels, default: Rules | None = None) -> Settings:
-    return store.reminder_rules(default)

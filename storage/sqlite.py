@@ -582,12 +582,7 @@ class SqliteStore(ReminderReads):
         self._upsert("reminder_settings", ("uai",),
                      {"uai": uai, "offsets": offsets, "hours": hours})
 
-    # ---- SMS channel: inbound de-duplication, STOP / START, numbers kept bound, unknown numbers --
-
-    def inbound_seen(self, channel: str, message_id: str) -> bool:
-        """Whether an inbound with this id was already handled (a redelivery)."""
-        return self._one("SELECT 1 AS seen FROM inbound_seen WHERE channel = ? AND message_id = ?",
-                         channel, message_id) is not None
+    # ---- SMS channel: STOP / START, numbers kept bound, unknown numbers ----------------------------
 
     def sms_opt_out(self, number: str, at: datetime) -> None:
         """STOP: no reminder by SMS to this E.164 number until START (the first STOP's date kept)."""

@@ -15,11 +15,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiolimiter import AsyncLimiter
+
+from flows.ports import Outbox, UnitOfWork
 
 from .base import Outgoing, PermanentFailure, TemporaryFailure, Transport
 
@@ -35,18 +36,12 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
 
 
-class Outbox(Protocol):
-    """What the sender needs of the storage: the due messages, and a record of each attempt."""
-
-    def transaction(self) -> AbstractContextManager[None]: ...
-    def due_messages(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]: ...
-    def mark_sent(self, message_id: int, at: datetime) -> None: ...
-    def retry_later(self, message_id: int, next_attempt_at: datetime, error: str) -> None: ...
-    def set_aside(self, message_id: int, reason: str) -> None: ...
+class SendingStore(UnitOfWork, Outbox, Protocol):
+    """What the sender needs of the storage: the outbox port, in transactions."""
 
 
 class OutboxSender:
-    def __init__(self, store: Outbox, transports: dict[str, Transport],
+    def __init__(self, store: SendingStore, transports: dict[str, Transport],
                  clock: Callable[[], datetime], rates: dict[str, float] | None = None,
                  max_attempts: int = MAX_ATTEMPTS) -> None:
         self.store = store

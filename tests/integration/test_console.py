@@ -21,7 +21,6 @@ from flows.rules.model import Avis, ProposalAnswer, Step, Voie
 from flows.rules.reminders import Offset
 from flows.school import followup
 from flows.school import results as council
-from storage.reminders import settings as reminder_settings
 
 from ..console_support import (
     HEAD_PASSWORD,
@@ -230,7 +229,7 @@ async def test_reminder_settings(app, store):
         assert answer.status_code == 303
         assert store.reminder_settings_of("0699999Z") == {"offsets": "10,3@18:00,0",
                                                           "hours": "09:00-19:30"}
-        rules = reminder_settings(store).for_school("0699999Z")
+        rules = store.reminder_rules().for_school("0699999Z")
         assert rules.offsets == (Offset(10), Offset(3, time(18, 0)), Offset(0))
         assert (rules.start, rules.end) == (time(9), time(19, 30))
         page = text(await http.get("/console/parametres"))
@@ -243,7 +242,7 @@ async def test_reminder_settings(app, store):
             "csrf_token": token, "offsets": "", "hours": ""})
         assert back.status_code == 303
     assert store.reminder_settings_of("0699999Z") == {"offsets": None, "hours": None}
-    assert reminder_settings(store).for_school("0699999Z") == reminder_settings(store).default
+    assert store.reminder_rules().for_school("0699999Z") == store.reminder_rules().default
 
 
 # ---- imports and export -------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from flows.rules.reminders import (
 from flows.school import results as council
 from flows.texts import catalogue, has
 from storage import SqliteStore
-from storage import reminders as queries
 
 from ..support import (
     CLAIRE_PASSWORD,
@@ -108,7 +107,7 @@ def test_latest_active_chat_and_flagged_links(store):
         store.bind("terminal", "local", claire.id, utc(2026, 11, 28, 10))
         store.bind("telegram", "2002", karim.id, utc(2026, 11, 28, 9))  # not active: not used
         store.flag_link("R-THI", "E-JADE", utc(2026, 11, 28, 9))
-    assert queries.latest_chats(store) == {"R-CLAIRE": ("terminal", "local")}
+    assert store.latest_chats() == {"R-CLAIRE": ("terminal", "local")}
     assert keys(planner.plan(store, D7_PARIS)) == {
         ("R-CLAIRE", "E-LUCAS", "push", "terminal:local"), ("R-KARIM", "E-LUCAS", "sms", "+33798765432"),
         ("R-THI", "E-HUGO", "sms", "+33611223344")}
@@ -129,10 +128,10 @@ def test_a_school_s_own_rules(store):
 
 
 def test_per_school_settings_from_the_settings_table(store):
-    assert queries.settings(store) == Settings()  # no row: the defaults everywhere
+    assert store.reminder_rules() == Settings()  # no row: the defaults everywhere
     store.conn.execute("INSERT INTO reminder_settings VALUES (?, '3', '09:00-18:00'), "
                        "(?, NULL, '08:30-19:00')", (AIME_CESAIRE, JEAN_MOULIN))
-    loaded = queries.settings(store)
+    loaded = store.reminder_rules()
     assert loaded.for_school(AIME_CESAIRE) == Rules((Offset(3),), time(9), time(18))
     assert loaded.for_school(JEAN_MOULIN) == Rules(Rules().offsets, time(8, 30), time(19))
     assert loaded.for_school("0699998Y") == Rules()

@@ -652,15 +652,12 @@ async def _upload_text(upload: object) -> str | None:
 
 
 def _order_problem(error: DomainError) -> tuple[str, str]:
-    """The calendar's order refused: the field of the window that opens too early, and why."""
-    if error.key == "calendar.range":
-        key = str(error.params["window"])
-        return f"fin_{key}", f"« {labels.WINDOWS[key]} » : le dernier jour est avant le premier."
-    later = error.params.get("later")
-    earlier = error.params.get("earlier")
-    return f"debut_{later}", (f"« {labels.WINDOWS.get(str(later), later)} » doit commencer après "
-                              f"la fin de « {labels.WINDOWS.get(str(earlier), earlier)} » : les "
-                              f"étapes se suivent sans se chevaucher.")
+    """The calendar's order refused: the field of the window to correct, and why (the staff's
+    wording of the rule's key, the windows named as the console names them)."""
+    named = {name: labels.WINDOWS.get(str(key), str(key)) for name, key in error.params.items()}
+    field = f"fin_{error.params['window']}" if error.key == "calendar.range" else \
+        f"debut_{error.params.get('later')}"
+    return field, console_text(DomainError(error.key, **named))
 
 
 def _field_of(error: DomainError, default: str) -> str:
